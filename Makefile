@@ -1,0 +1,103 @@
+# Two commands: `make run` (chat with the assistant) and `make test` (every test).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BACKEND_VENV := .venv-backend
+PY := $(VENV)/bin/python
+BACKEND_PY := $(BACKEND_VENV)/bin/python
+SPACY_PIPELINE := build/spacy_pipeline
+# Python for services that do not run inside Rasa (the backend): 3.11+ is fine.
+BACKEND_PYTHON ?= python3
+PYTEST_FLAGS ?= -q -p no:cacheprovider
+
+.PHONY: help setup run test validate unit-test backend-test integration-test \
+        conversation-test train spacy bench lock clean
+
+help:
+	@echo "make run    - set everything up, start backend, action server and Rasa, and chat"
+	@echo "make test   - every test: validation, unit, backend, integration, conversations"
+	@echo "make bench  - NLU benchmark on ../shared/eval/nlu_dev.csv (training time and scores)"
+	@echo "make train  - train the model if config, domain or data changed"
+
+# ---- environments ----------------------------------------------------------
+$(VENV)/.installed: requirements/rasa.txt
+	@echo "==> creating $(VENV) (Python 3.10: Rasa, action server, tests)"
+	@PY310=$$(scripts/find_python310.sh) && \
+	  { [ -x $(PY) ] || "$$PY310" -m venv $(VENV); }
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -r requirements/rasa.txt
+	@touch $@
+
+$(BACKEND_VENV)/.installed: backend/requirements.txt backend/requirements-dev.txt
+	@echo "==> creating $(BACKEND_VENV) (payments backend)"
+	@command -v $(BACKEND_PYTHON) >/dev/null || { echo "ERROR: $(BACKEND_PYTHON) not found: install Python 3.10+ or set BACKEND_PYTHON" >&2; exit 1; }
+	@[ -x $(BACKEND_PY) ] || $(BACKEND_PYTHON) -m venv $(BACKEND_VENV)
+	@$(BACKEND_PY) -m pip install --quiet --upgrade pip
+	@$(BACKEND_PY) -m pip install --quiet -r backend/requirements-dev.txt
+	@touch $@
+
+$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed $(wildcard rasa_plugins/spacy_pipeline/*.py)
+	@echo "==> building the project's spaCy pipeline in $(SPACY_PIPELINE)"
+	@$(PY) -m rasa_plugins.spacy_pipeline $(SPACY_PIPELINE)
+	@touch $@
+
+setup: $(VENV)/.installed $(BACKEND_VENV)/.installed $(SPACY_PIPELINE)/meta.json
+
+spacy: $(SPACY_PIPELINE)/meta.json
+
+train: setup
+	@echo "==> model"
+	@$(PY) scripts/train_if_changed.py
+
+# ---- the two commands -------------------------------------------------------
+run: train
+	@echo "==> starting backend, action server and Rasa server"
+	@ASSISTANT_MODEL=$$($(PY) scripts/train_if_changed.py --print-path) $(PY) scripts/run.py
+
+test: setup
+	@$(MAKE) --no-print-directory validate
+	@$(MAKE) --no-print-directory unit-test
+	@$(MAKE) --no-print-directory backend-test
+	@$(MAKE) --no-print-directory train
+	@$(MAKE) --no-print-directory integration-test
+	@$(MAKE) --no-print-directory conversation-test
+	@echo "==> all tests passed"
+
+# ---- test stages ------------------------------------------------------------
+validate: setup
+	@echo "==> validating the Rasa project (rasa data validate, strict, plus action checks)"
+	@$(PY) scripts/validate_project.py 2> >(grep -vE "Warning|warn\(|^\s*$$|tensorflow|oneDNN|cuda|TensorRT|rebuild TensorFlow|declare_namespace|load_module|pkg_resources|Processed story" >&2)
+
+unit-test: setup
+	@echo "==> unit tests (actions against fakes, client against responses, plugins, devstack)"
+	@$(VENV)/bin/pytest $(PYTEST_FLAGS) tests/unit
+
+backend-test: setup
+	@echo "==> backend tests (SQLite)"
+	@cd backend && ../$(BACKEND_VENV)/bin/pytest $(PYTEST_FLAGS) tests
+	@if $(BACKEND_PY) -c "import psycopg,sys; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "==> backend tests (PostgreSQL at 127.0.0.1:5432/test)"; \
+	  cd backend && BACKEND_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test ../$(BACKEND_VENV)/bin/pytest $(PYTEST_FLAGS) tests; \
+	else echo "==> no PostgreSQL at 127.0.0.1:5432: backend tests ran on SQLite only"; fi
+
+integration-test: train
+	@echo "==> integration tests (real backend, action server and Rasa server over HTTP)"
+	@ASSISTANT_MODEL=$$($(PY) scripts/train_if_changed.py --print-path) $(VENV)/bin/pytest $(PYTEST_FLAGS) tests/integration
+
+conversation-test: train
+	@echo "==> conversation tests (rasa test on tests/conversations)"
+	@$(VENV)/bin/rasa test core --model $$($(PY) scripts/train_if_changed.py --print-path) \
+	  --stories tests/conversations --out results/conversations --fail-on-prediction-errors --no-plot
+
+bench: train
+	@$(PY) bench/nlu_eval.py
+
+lock:
+	@echo "==> re-locking requirements/rasa.txt from requirements/rasa.in in a fresh venv"
+	@rm -rf /tmp/rasa-lock-venv && "$$(scripts/find_python310.sh)" -m venv /tmp/rasa-lock-venv
+	@/tmp/rasa-lock-venv/bin/pip install --quiet -r requirements/rasa.in
+	@{ echo "# Locked from requirements/rasa.in with 'make lock'."; /tmp/rasa-lock-venv/bin/pip freeze; } > requirements/rasa.txt
+
+clean:
+	rm -rf build models results var .rasa

@@ -1,0 +1,106 @@
+"""The HTTP session of the backend client: connection pooling and safe retries."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from actions.settings import Settings
+
+RETRIED_METHODS = frozenset({"GET"})
+RETRIED_STATUSES = frozenset({502, 503, 504})
+BACKOFF_FACTOR_SECONDS = 0.2
+BACKOFF_MAX_SECONDS = 1.0
+USER_AGENT = "payments-assistant-actions"
+
+
+class SafeMethodRetry(Retry):
+    """Retry policy that never resends a request whose method is not allowed.
+
+    urllib3 retries connection errors for every method (the request was not sent),
+    but a POST moves money: this layer sends it at most once and leaves retrying,
+    with the same Idempotency-Key, to the caller.
+    """
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        """Counts a failed attempt; for unsafe methods, the first one exhausts it.
+
+        Returns:
+            The retry state for the next attempt.
+
+        Raises:
+            urllib3.exceptions.MaxRetryError: No attempt left.
+        """
+        if method is not None and not self._is_method_retryable(method):
+            return Retry.increment(
+                self.new(total=0), method, url, response, error, _pool, _stacktrace
+            )
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def build_retry(retries: int) -> Retry:
+    """Builds the retry policy of the backend session.
+
+    Only GETs are retried: on connect errors and on 502/503/504, with a short
+    capped backoff. Read errors are never retried, so a slow backend costs one
+    timeout, not several, inside Rasa's conversation lock.
+
+    Args:
+        retries: How many times a GET may be retried.
+
+    Returns:
+        The retry policy.
+    """
+    return SafeMethodRetry(
+        total=retries,
+        connect=retries,
+        read=False,
+        status=retries,
+        other=0,
+        redirect=0,
+        allowed_methods=RETRIED_METHODS,
+        status_forcelist=RETRIED_STATUSES,
+        backoff_factor=BACKOFF_FACTOR_SECONDS,
+        backoff_max=BACKOFF_MAX_SECONDS,
+        # A Retry-After could hold the call far beyond the conversation lock.
+        respect_retry_after_header=False,
+        # Hand the last 5xx back to the client, which maps it to BackendUnavailable.
+        raise_on_status=False,
+    )
+
+
+def build_session(settings: Settings) -> requests.Session:
+    """Builds the pooled session used for every backend call.
+
+    Args:
+        settings: Provides the API key and the retry count.
+
+    Returns:
+        A session sending `Authorization: Bearer <key>` with safe retries mounted.
+    """
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=build_retry(settings.backend_retries))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update(
+        {
+            "Authorization": f"Bearer {settings.backend_api_key}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+    )
+    # Backend URLs are explicit; never pick up proxies or .netrc credentials.
+    session.trust_env = False
+    return session

@@ -1,0 +1,239 @@
+"""Abstract base actions: identity, backend errors and the event loop, handled once.
+
+The SDK registers only concrete subclasses (it skips abstract classes), so these
+bases never appear as actions of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, Callable, Dict, List, Optional, Text, TypeVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.api import BackendClient, BackendError, BackendUnavailable
+from actions.identity import verified_customer_id
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class UsesBackend:
+    """Mixin giving an action a lazily built backend client and a loop-safe call."""
+
+    def __init__(self, client: Optional[BackendClient] = None) -> None:
+        """Creates the action.
+
+        Args:
+            client: The backend client; built from the settings on first use.
+        """
+        self._client = client
+
+    @property
+    def client(self) -> BackendClient:
+        """The backend client (built on first use, not at import or registration)."""
+        if self._client is None:
+            self._client = BackendClient()
+        return self._client
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Runs a blocking client call in a worker thread.
+
+        rasa_sdk serves every conversation on one event loop: a blocking `requests`
+        call on it would stall them all.
+
+        Args:
+            function: A bound method of the client.
+            *args: Its positional arguments.
+            **kwargs: Its keyword arguments.
+
+        Returns:
+            What the call returns.
+        """
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+
+def report_backend_error(
+    dispatcher: CollectingDispatcher, error: BackendError, action_name: Text
+) -> None:
+    """Tells the customer that the backend failed, and offers a person.
+
+    Args:
+        dispatcher: Sends the reply.
+        error: What the client raised.
+        action_name: The failing action, for the log.
+    """
+    if isinstance(error, BackendUnavailable):
+        logger.warning("%s: backend unavailable: %r", action_name, error)
+        dispatcher.utter_message(response="utter_backend_unavailable")
+    else:
+        logger.error("%s: backend error: %r", action_name, error)
+        dispatcher.utter_message(response="utter_something_went_wrong")
+
+
+class BackendAction(UsesBackend, Action, ABC):
+    """An action answered from the backend for the verified customer.
+
+    Subclasses implement `perform`. Missing identity and backend failures always
+    produce a reply: the customer is never left without an answer.
+    """
+
+    #: Whether the action needs a verified customer (account data) or not.
+    requires_identity: bool = True
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Returns the action's name as listed in the domain."""
+
+    @abstractmethod
+    async def perform(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        customer_id: Optional[str],
+    ) -> List[EventType]:
+        """Does the action's work.
+
+        Args:
+            dispatcher: Sends replies.
+            tracker: The conversation tracker.
+            domain: The bot's domain.
+            customer_id: The verified customer (never `None` when
+                `requires_identity` is set).
+
+        Returns:
+            Events to apply.
+        """
+
+    def on_failure(self) -> List[EventType]:
+        """Events returned when the action could not do its work."""
+        return []
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Dict[Text, Any]]:
+        """Checks identity, performs, and turns backend failures into a reply.
+
+        Args:
+            dispatcher: Sends replies.
+            tracker: The conversation tracker.
+            domain: The bot's domain.
+
+        Returns:
+            Events to apply.
+        """
+        customer_id = verified_customer_id(tracker)
+        if self.requires_identity and customer_id is None:
+            dispatcher.utter_message(response="utter_login_required")
+            return self.on_failure()
+        try:
+            return await self.perform(dispatcher, tracker, domain, customer_id)
+        except BackendError as error:
+            report_backend_error(dispatcher, error, self.name())
+            return self.on_failure()
+
+
+class FormAskAction(BackendAction, ABC):
+    """Asks for a form slot with facts from the backend; ends the form on failure."""
+
+    def on_failure(self) -> List[EventType]:
+        """Deactivates the form: it cannot go on without the backend or identity."""
+        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
+
+
+class BackendFormValidationAction(UsesBackend, FormValidationAction, ABC):
+    """Validates a form of account data for the verified customer.
+
+    At activation it stops the form at once when the customer is not identified
+    (so nothing about an account is asked or shown) and lets `check_activation`
+    refuse early with an explanation. A backend failure ends the form with an
+    apology instead of going silent.
+    """
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Returns `validate_<form name>`."""
+
+    async def check_activation(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        customer_id: str,
+    ) -> bool:
+        """Decides whether the form may start; explains to the customer when not.
+
+        Args:
+            dispatcher: Sends replies.
+            tracker: The conversation tracker.
+            domain: The bot's domain.
+            customer_id: The verified customer.
+
+        Returns:
+            `True` to go on with the form.
+        """
+        return True
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Dict[Text, Any]]:
+        """Runs the identity gate, then the SDK's extraction and validation.
+
+        Args:
+            dispatcher: Sends replies.
+            tracker: The conversation tracker.
+            domain: The bot's domain.
+
+        Returns:
+            Events to apply; `requested_slot: None` ends the form early.
+        """
+        stop = [SlotSet(REQUESTED_SLOT, None)]
+        customer_id = verified_customer_id(tracker)
+        if customer_id is None:
+            dispatcher.utter_message(response="utter_login_required")
+            return stop
+        activating = tracker.get_slot(REQUESTED_SLOT) is None
+        try:
+            if activating and not await self.check_activation(
+                dispatcher, tracker, domain, customer_id
+            ):
+                return stop
+            return await super().run(dispatcher, tracker, domain)
+        except BackendError as error:
+            report_backend_error(dispatcher, error, self.name())
+            return stop
+
+    def customer(self, tracker: Tracker) -> str:
+        """The verified customer of a running form (checked in `run`)."""
+        customer_id = verified_customer_id(tracker)
+        assert customer_id is not None
+        return customer_id
+
+
+class FormSubmitAction(BackendAction, ABC):
+    """Runs after a form ended: submits when confirmed, then clears the form's slots."""
+
+    #: The form's slots, cleared after every run so the next run starts fresh.
+    form_slots: List[Text] = []
+
+    def clear_slots(self) -> List[EventType]:
+        """Events clearing the form's slots."""
+        return [SlotSet(slot, None) for slot in self.form_slots]
+
+    def on_failure(self) -> List[EventType]:
+        """Clears the form even when the submission failed."""
+        return self.clear_slots()

@@ -1,0 +1,1 @@
+"""Use cases: database reads and writes around the pure rules in ``rules``."""

@@ -1,0 +1,105 @@
+"""`make run`: start the whole stack, chat in the foreground, stop it all on exit."""
+
+import argparse
+import time
+from typing import Callable, Optional, Sequence
+
+from devstack import chat_cli
+from devstack.errors import PrerequisiteError, ServiceStartError
+from devstack.paths import RepoPaths
+from devstack.prerequisites import check_prerequisites
+from devstack.processes import Stack
+from devstack.services import StackAddresses, stack_services
+from devstack.settings import StackSettings
+
+# Demo customers seeded by the backend into an empty database (password "demo").
+DEMO_LOGINS = ("ada@example.com",)
+DEMO_PASSWORD = "demo"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The launcher's arguments."""
+    parser = argparse.ArgumentParser(description="Run the payments assistant locally.")
+    parser.add_argument(
+        "--no-chat",
+        action="store_true",
+        help="only run the services (until Ctrl-C); chat from elsewhere",
+    )
+    parser.add_argument("--email", default=chat_cli.DEFAULT_EMAIL)
+    parser.add_argument("--password", default=DEMO_PASSWORD)
+    parser.add_argument("--anonymous", action="store_true")
+    return parser
+
+
+def describe(
+    settings: StackSettings, addresses: StackAddresses, paths: RepoPaths
+) -> Sequence[str]:
+    """Lines telling where everything runs and how to log in."""
+    logins = ", ".join(DEMO_LOGINS)
+    return (
+        f"Payments backend: {addresses.backend_url}  (API docs: {addresses.backend_url}/docs)",
+        f"Action server:    {addresses.actions_url}",
+        f"Rasa server:      {addresses.rasa_url}  (REST webhook: {addresses.webhook_url})",
+        f"Rasa API token:   {settings.rasa_auth_token}",
+        f"Logs:             {paths.log_dir}/<service>.log",
+        f"Demo logins:      {logins} (password: {DEMO_PASSWORD})",
+    )
+
+
+def main(
+    argv: Optional[Sequence[str]] = None,
+    read: Callable[[str], str] = input,
+    write: Callable[[str], None] = print,
+    settings: Optional[StackSettings] = None,
+    paths: RepoPaths = RepoPaths(),
+) -> int:
+    """Checks prerequisites, starts the stack, chats, and stops everything.
+
+    Args:
+        argv: Arguments without the program name.
+        read: Line reader for the chat.
+        write: Line printer.
+        settings: Stack settings; from the environment when `None`.
+        paths: Repository paths.
+
+    Returns:
+        Process exit status: 0 normal, 1 a service failed, 2 a prerequisite is missing.
+    """
+    args = build_parser().parse_args(argv)
+    settings = settings or StackSettings.from_env()
+    try:
+        model = check_prerequisites(settings, paths)
+    except PrerequisiteError as error:
+        write(f"Cannot start: {error}")
+        return 2
+    addresses = StackAddresses.for_settings(settings)
+    write(f"Starting backend, action server and Rasa with {model.name} …")
+    try:
+        with Stack(stack_services(settings, model, paths), paths.log_dir, echo=write) as stack:
+            for line in describe(settings, addresses, paths):
+                write(line)
+            if args.no_chat:
+                write("Running; press Ctrl-C to stop.")
+                while True:
+                    stack.check_alive()
+                    time.sleep(1.0)
+            status = chat_cli.main(
+                _chat_argv(args, addresses), read, write, settings=settings
+            )
+            stack.check_alive()
+            return status
+    except ServiceStartError as error:
+        write(f"Error: {error}")
+        return 1
+    except KeyboardInterrupt:
+        write("Stopped.")
+        return 0
+    finally:
+        write("All services stopped.")
+
+
+def _chat_argv(args: argparse.Namespace, addresses: StackAddresses) -> Sequence[str]:
+    argv = ["--rasa-url", addresses.rasa_url, "--backend-url", addresses.backend_url]
+    if args.anonymous:
+        return argv + ["--anonymous"]
+    return argv + ["--email", args.email, "--password", args.password]

@@ -1,0 +1,73 @@
+"""Checks run before starting the stack, each failing with a fix-it message."""
+
+from pathlib import Path
+
+from devstack.errors import PrerequisiteError
+from devstack.paths import RepoPaths
+from devstack.ports import ensure_port_free
+from devstack.settings import StackSettings
+
+
+def resolve_model(settings: StackSettings, paths: RepoPaths) -> Path:
+    """Returns the model to serve: `ASSISTANT_MODEL`, else the newest in `models/`.
+
+    Raises:
+        PrerequisiteError: The chosen model file does not exist, or none is trained.
+    """
+    if settings.model is not None:
+        if not settings.model.is_file():
+            raise PrerequisiteError(
+                f"ASSISTANT_MODEL points to {settings.model}, which is not a file"
+            )
+        return settings.model
+    model = paths.newest_model()
+    if model is None:
+        raise PrerequisiteError(
+            f"no trained model in {paths.models_dir} — train one first "
+            "(make train) or set ASSISTANT_MODEL"
+        )
+    return model
+
+
+def check_files(paths: RepoPaths) -> None:
+    """Checks the environments and configuration files the services need.
+
+    Raises:
+        PrerequisiteError: Naming the first missing file.
+    """
+    required = [
+        (paths.rasa_executable, "the Rasa environment (.venv) is not installed"),
+        (paths.backend_python, "the backend environment (.venv-backend) is not installed"),
+        (paths.backend_dir, "the backend project (backend/) is missing"),
+        (paths.endpoints_file, "endpoints.yml is missing"),
+        (paths.credentials_file, "credentials.yml is missing"),
+    ]
+    for path, problem in required:
+        if not path.exists():
+            raise PrerequisiteError(f"{problem}: {path} not found — run make install")
+
+
+def check_ports(settings: StackSettings) -> None:
+    """Checks that the three ports are free.
+
+    Raises:
+        PrerequisiteError: A port is in use (naming the variable that moves it).
+    """
+    ensure_port_free(settings.backend_port, "payments backend", "BACKEND_PORT")
+    ensure_port_free(settings.actions_port, "action server", "ACTIONS_PORT")
+    ensure_port_free(settings.rasa_port, "Rasa server", "RASA_PORT")
+
+
+def check_prerequisites(settings: StackSettings, paths: RepoPaths) -> Path:
+    """Runs every check.
+
+    Returns:
+        The model to serve.
+
+    Raises:
+        PrerequisiteError: The first problem found.
+    """
+    check_files(paths)
+    model = resolve_model(settings, paths)
+    check_ports(settings)
+    return model

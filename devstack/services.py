@@ -1,0 +1,246 @@
+"""The three services of the assistant: payments backend, action server, Rasa server."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List
+
+import requests
+
+from devstack.paths import RepoPaths
+from devstack.processes import Service
+from devstack.settings import StackSettings
+
+LOOPBACK = "127.0.0.1"
+BACKEND_STARTUP_TIMEOUT = 60.0
+ACTIONS_STARTUP_TIMEOUT = 120.0
+
+# Unbuffered logs; no telemetry calls (offline machines); quieter TensorFlow.
+_COMMON_ENV = {
+    "PYTHONUNBUFFERED": "1",
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
+
+
+def url(port: int) -> str:
+    """Base URL of a local service."""
+    return f"http://{LOOPBACK}:{port}"
+
+
+@dataclass(frozen=True)
+class StackAddresses:
+    """Where the started services answer.
+
+    Attributes:
+        backend_url: Payments backend base URL.
+        actions_url: Action server base URL.
+        rasa_url: Rasa server base URL.
+    """
+
+    backend_url: str
+    actions_url: str
+    rasa_url: str
+
+    @property
+    def webhook_url(self) -> str:
+        """The REST channel's webhook."""
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    @classmethod
+    def for_settings(cls, settings: StackSettings) -> "StackAddresses":
+        """Addresses of a stack run with `settings`."""
+        return cls(
+            backend_url=url(settings.backend_port),
+            actions_url=url(settings.actions_port),
+            rasa_url=url(settings.rasa_port),
+        )
+
+
+def backend_service(
+    paths: RepoPaths,
+    port: int,
+    database_url: str,
+    api_key: str,
+    identity_signing_key: str,
+    timeout: float = BACKEND_STARTUP_TIMEOUT,
+) -> Service:
+    """The payments backend (FastAPI, its own Python 3.11 venv).
+
+    Args:
+        paths: Repository paths.
+        port: Listening port.
+        database_url: SQLAlchemy URL; the backend seeds an empty database.
+        api_key: Service key the action server presents.
+        identity_signing_key: Key for the identity tokens issued at login.
+        timeout: Startup timeout in seconds.
+
+    Returns:
+        The service description.
+    """
+    return Service(
+        name="backend",
+        argv=[str(paths.backend_python), "-m", "payments_backend", "--port", str(port)],
+        cwd=paths.backend_dir,
+        env={
+            "PYTHONUNBUFFERED": "1",
+            "DATABASE_URL": database_url,
+            "BACKEND_API_KEY": api_key,
+            "IDENTITY_SIGNING_KEY": identity_signing_key,
+            "BACKEND_HOST": LOOPBACK,
+            "BACKEND_PORT": str(port),
+        },
+        health_url=f"{url(port)}/health",
+        startup_timeout=timeout,
+    )
+
+
+def action_server_service(
+    paths: RepoPaths,
+    port: int,
+    backend_url: str,
+    backend_api_key: str,
+    timeout: float = ACTIONS_STARTUP_TIMEOUT,
+) -> Service:
+    """The Rasa SDK action server running the project's `actions` package.
+
+    Args:
+        paths: Repository paths.
+        port: Listening port.
+        backend_url: Base URL of the payments backend.
+        backend_api_key: Service key for the backend.
+        timeout: Startup timeout in seconds.
+
+    Returns:
+        The service description.
+    """
+    return Service(
+        name="actions",
+        argv=[
+            str(paths.rasa_executable),
+            "run",
+            "actions",
+            "--port",
+            str(port),
+            "--actions",
+            "actions",
+        ],
+        cwd=paths.root,
+        env={
+            **_COMMON_ENV,
+            "PYTHONPATH": str(paths.root),
+            "BACKEND_URL": backend_url,
+            "BACKEND_API_KEY": backend_api_key,
+        },
+        health_url=f"{url(port)}/health",
+        startup_timeout=timeout,
+    )
+
+
+def is_model_loaded(response: requests.Response) -> bool:
+    """Rasa is ready when `/status` names the loaded model file."""
+    if response.status_code != 200:
+        return False
+    try:
+        return bool(response.json().get("model_file"))
+    except ValueError:
+        return False
+
+
+def rasa_service(
+    paths: RepoPaths,
+    port: int,
+    model: Path,
+    action_endpoint_url: str,
+    identity_signing_key: str,
+    auth_token: str,
+    timeout: float,
+) -> Service:
+    """The Rasa server with the HTTP API and the signed REST channel.
+
+    Args:
+        paths: Repository paths.
+        port: Listening port.
+        model: Trained model archive.
+        action_endpoint_url: The action server's `/webhook`, used by `endpoints.yml`
+            as `${ACTION_ENDPOINT_URL}`.
+        identity_signing_key: Key the channel verifies customer tokens with.
+        auth_token: Token required by the HTTP API (`?token=`).
+        timeout: Seconds allowed for loading the model.
+
+    Returns:
+        The service description.
+    """
+    return Service(
+        name="rasa",
+        argv=[
+            str(paths.rasa_executable),
+            "run",
+            "--enable-api",
+            "--auth-token",
+            auth_token,
+            "--interface",
+            LOOPBACK,
+            "--port",
+            str(port),
+            "--model",
+            str(model),
+            "--endpoints",
+            str(paths.endpoints_file),
+            "--credentials",
+            str(paths.credentials_file),
+            "--cors",
+            "*",
+        ],
+        cwd=paths.root,
+        env={
+            **_COMMON_ENV,
+            "PYTHONPATH": str(paths.root),
+            "ACTION_ENDPOINT_URL": action_endpoint_url,
+            "IDENTITY_SIGNING_KEY": identity_signing_key,
+        },
+        health_url=f"{url(port)}/status?token={auth_token}",
+        is_ready=is_model_loaded,
+        startup_timeout=timeout,
+    )
+
+
+def stack_services(
+    settings: StackSettings, model: Path, paths: RepoPaths = RepoPaths()
+) -> List[Service]:
+    """The backend, action server and Rasa server, wired to each other.
+
+    Args:
+        settings: Ports, keys, database and startup timeout.
+        model: Trained model archive for the Rasa server.
+        paths: Repository paths.
+
+    Returns:
+        The services in start order.
+    """
+    addresses = StackAddresses.for_settings(settings)
+    return [
+        backend_service(
+            paths,
+            settings.backend_port,
+            settings.database_url or paths.dev_database_url,
+            settings.backend_api_key,
+            settings.identity_signing_key,
+            timeout=settings.startup_timeout,
+        ),
+        action_server_service(
+            paths,
+            settings.actions_port,
+            addresses.backend_url,
+            settings.backend_api_key,
+            timeout=settings.startup_timeout,
+        ),
+        rasa_service(
+            paths,
+            settings.rasa_port,
+            model,
+            f"{addresses.actions_url}/webhook",
+            settings.identity_signing_key,
+            settings.rasa_auth_token,
+            timeout=settings.startup_timeout,
+        ),
+    ]

@@ -1,0 +1,159 @@
+"""Validates the Rasa project: Rasa's own validator, strict, plus checks of the actions.
+
+Runs exactly the checks of `rasa data validate` with `--fail-on-warnings` and
+fails on any warning, with two exceptions that are verified rather than ignored:
+
+* Rasa 3.6.21 warns "Slot auto-fill has been removed in 3.0" for every domain
+  that has slots (rasa/shared/core/slot_mappings.py: `validate_slot_mappings`
+  warns unconditionally), so that line carries no information.
+* Rasa reports responses that no story or rule uses. A response sent by a custom
+  action (`response="utter_..."`) or asked by a form (`utter_ask_<slot>`) is
+  used, only not in a story: it passes when the action code really sends it or
+  the slot is really a form's, and fails otherwise.
+
+It then checks what Rasa cannot see: every response the actions send exists in
+the domain, every custom action of the domain is implemented by the action
+server, and the generated form rules are up to date.
+
+Usage: `.venv/bin/python scripts/validate_project.py` (exit 1 on any problem).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import subprocess
+import sys
+import warnings
+from typing import List, Set
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SLOT_AUTOFILL_NOTICE = "Slot auto-fill has been removed in 3.0"
+UNUSED_UTTERANCE = re.compile(r"The utterance '(?P<name>[^']+)' is not used in any story or rule")
+# A response name in the action code: a plain string, or an f-string prefix.
+QUOTED_RESPONSE = re.compile(r"""(?P<f>f?)["'](?P<name>utter_[a-z0-9_]*)(?P<end>["'{])""")
+
+
+def responses_sent_by_actions() -> tuple[Set[str], Set[str]]:
+    """Finds the responses the action code sends.
+
+    Returns:
+        Exact names, and prefixes of names built at run time (f-strings).
+    """
+    exact: Set[str] = set()
+    prefixes: Set[str] = set()
+    for path in (ROOT / "actions").rglob("*.py"):
+        text = path.read_text()
+        for match in QUOTED_RESPONSE.finditer(text):
+            if match.group("f") and match.group("end") == "{":
+                prefixes.add(match.group("name"))
+            elif match.group("end") != "{":
+                exact.add(match.group("name"))
+    return exact, prefixes
+
+
+def run_rasa_validator() -> List[str]:
+    """Runs `rasa data validate --fail-on-warnings`'s checks, returning problems."""
+    import rasa.cli.utils
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    problems: List[str] = []
+    importer = TrainingDataImporter.load_from_config(
+        str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(ROOT / "data")]
+    )
+    exact, prefixes = responses_sent_by_actions()
+    domain = importer.get_domain()
+    exact |= {
+        f"utter_ask_{slot}"
+        for form in domain.form_names
+        for slot in domain.required_slots_for_form(form)
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            rasa.cli.utils.validate_files(True, None, importer)
+        except SystemExit as exit_:
+            if exit_.code:
+                problems.append("Rasa's validator reported errors (see above).")
+    for warning in caught:
+        if not issubclass(warning.category, UserWarning):
+            continue  # library deprecation noise, not about the project
+        message = str(warning.message)
+        if SLOT_AUTOFILL_NOTICE in message:
+            continue
+        unused = UNUSED_UTTERANCE.search(message)
+        if unused:
+            name = unused.group("name")
+            if name in exact or any(name.startswith(prefix) for prefix in prefixes):
+                continue
+            problems.append(f"response '{name}' is used by no story, rule or action")
+            continue
+        problems.append(message)
+    return problems
+
+
+def check_sent_responses_exist() -> List[str]:
+    """Every response the actions send must exist in the domain."""
+    import yaml
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    responses = set(domain.get("responses", {}))
+    exact, prefixes = responses_sent_by_actions()
+    problems = [
+        f"actions send response '{name}' that the domain does not define"
+        for name in sorted(exact - responses)
+    ]
+    problems += [
+        f"actions build response names starting '{prefix}' but none exists"
+        for prefix in sorted(prefixes)
+        if not any(name.startswith(prefix) for name in responses)
+    ]
+    return problems
+
+
+def check_actions_implemented() -> List[str]:
+    """Every custom action of the domain must be registered by the action server."""
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    executor = ActionExecutor()
+    sys.path.insert(0, str(ROOT))
+    executor.register_package("actions")
+    registered = set(executor.actions)
+    return [
+        f"domain action '{name}' has no implementation in actions/"
+        for name in domain.get("actions", [])
+        if name not in registered
+    ]
+
+
+def check_generated_rules() -> List[str]:
+    """The form interruption rules must match their generator."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "generate_form_rules.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    return [result.stdout.strip()] if result.returncode else []
+
+
+def main() -> int:
+    """Runs every check and prints the problems."""
+    problems = (
+        run_rasa_validator()
+        + check_sent_responses_exist()
+        + check_actions_implemented()
+        + check_generated_rules()
+    )
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    if problems:
+        print(f"validation failed: {len(problems)} problem(s)")
+        return 1
+    print("validation passed: Rasa's validator and the action checks found no problem")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

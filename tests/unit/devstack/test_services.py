@@ -1,0 +1,132 @@
+"""Tests of the service builders' wiring."""
+
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+import requests
+
+from devstack.paths import RepoPaths
+from devstack.services import StackAddresses, is_model_loaded, stack_services
+from devstack.settings import StackSettings
+
+SETTINGS = StackSettings(
+    backend_port=18080,
+    actions_port=15055,
+    rasa_port=15005,
+    backend_api_key="service-key",
+    identity_signing_key="identity-key",
+    rasa_auth_token="api-token",
+    startup_timeout=42.0,
+)
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Dict[str, Any]:
+    built = stack_services(SETTINGS, tmp_path / "models" / "m.tar.gz", RepoPaths(tmp_path))
+    return {service.name: service for service in built}
+
+
+def test_start_order(tmp_path: Path) -> None:
+    built = stack_services(SETTINGS, tmp_path / "m.tar.gz", RepoPaths(tmp_path))
+
+    assert [service.name for service in built] == ["backend", "actions", "rasa"]
+
+
+def test_backend(services: Dict[str, Any], tmp_path: Path) -> None:
+    backend = services["backend"]
+
+    assert backend.argv == [
+        str(tmp_path / ".venv-backend" / "bin" / "python"),
+        "-m",
+        "payments_backend",
+        "--port",
+        "18080",
+    ]
+    assert backend.cwd == tmp_path / "backend"
+    assert backend.env["DATABASE_URL"] == f"sqlite:///{tmp_path}/var/payments.db"
+    assert backend.env["BACKEND_API_KEY"] == "service-key"
+    assert backend.env["IDENTITY_SIGNING_KEY"] == "identity-key"
+    assert backend.health_url == "http://127.0.0.1:18080/health"
+    assert backend.startup_timeout == 42.0
+
+
+def test_explicit_database_url_is_passed(tmp_path: Path) -> None:
+    settings = StackSettings(database_url="sqlite:////tmp/x.db", rasa_auth_token="t")
+
+    backend = stack_services(settings, tmp_path / "m.tar.gz", RepoPaths(tmp_path))[0]
+
+    assert backend.env["DATABASE_URL"] == "sqlite:////tmp/x.db"
+
+
+def test_action_server_talks_to_the_backend(
+    services: Dict[str, Any], tmp_path: Path
+) -> None:
+    actions = services["actions"]
+
+    assert actions.argv == [
+        str(tmp_path / ".venv" / "bin" / "rasa"),
+        "run",
+        "actions",
+        "--port",
+        "15055",
+        "--actions",
+        "actions",
+    ]
+    assert actions.cwd == tmp_path
+    assert actions.env["BACKEND_URL"] == "http://127.0.0.1:18080"
+    assert actions.env["BACKEND_API_KEY"] == "service-key"
+    assert actions.env["PYTHONPATH"] == str(tmp_path)
+    assert actions.health_url == "http://127.0.0.1:15055/health"
+
+
+def test_rasa_server_uses_the_action_server_and_the_identity_key(
+    services: Dict[str, Any], tmp_path: Path
+) -> None:
+    rasa = services["rasa"]
+    argv = list(rasa.argv)
+
+    assert argv[:3] == [str(tmp_path / ".venv" / "bin" / "rasa"), "run", "--enable-api"]
+    options = dict(zip(argv[3::2], argv[4::2]))
+    assert options == {
+        "--auth-token": "api-token",
+        "--interface": "127.0.0.1",
+        "--port": "15005",
+        "--model": str(tmp_path / "models" / "m.tar.gz"),
+        "--endpoints": str(tmp_path / "endpoints.yml"),
+        "--credentials": str(tmp_path / "credentials.yml"),
+        "--cors": "*",
+    }
+    assert rasa.env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:15055/webhook"
+    assert rasa.env["IDENTITY_SIGNING_KEY"] == "identity-key"
+    assert rasa.health_url == "http://127.0.0.1:15005/status?token=api-token"
+    assert rasa.is_ready is is_model_loaded
+
+
+def _response(status: int, body: bytes) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    return response
+
+
+@pytest.mark.parametrize(
+    "status, body, ready",
+    [
+        (200, b'{"model_file": "20240101-000000.tar.gz", "model_id": "x"}', True),
+        (200, b'{"model_file": null}', False),
+        (409, b'{"message": "No agent loaded"}', False),
+        (200, b"Hello from Rasa", False),
+    ],
+)
+def test_rasa_is_ready_once_the_model_is_loaded(
+    status: int, body: bytes, ready: bool
+) -> None:
+    assert is_model_loaded(_response(status, body)) is ready
+
+
+def test_addresses() -> None:
+    addresses = StackAddresses.for_settings(SETTINGS)
+
+    assert addresses.webhook_url == "http://127.0.0.1:15005/webhooks/rest/webhook"
+    assert addresses.backend_url == "http://127.0.0.1:18080"
