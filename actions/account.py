@@ -15,6 +15,8 @@ from actions.formatting import format_date, format_money
 
 #: How many purchases a list shows; more would flood a chat window.
 RECENT_ORDERS_SHOWN = 5
+#: Statuses with a response of their own; a new backend status gets the generic line.
+ORDER_STATUSES = {"placed", "shipped", "delivered", "cancelled", "returned"}
 
 
 def order_facts(order: Order) -> dict:
@@ -182,9 +184,12 @@ class ActionOrderStatus(BackendAction):
         except NotFound:
             dispatcher.utter_message(response="utter_order_not_found", order_id=order_ref)
             return [SlotSet("order_id", None)]
-        dispatcher.utter_message(
-            response=f"utter_order_status_{order.status}", **order_facts(order)
+        response = (
+            f"utter_order_status_{order.status}"
+            if order.status in ORDER_STATUSES
+            else "utter_purchase_item"
         )
+        dispatcher.utter_message(response=response, **order_facts(order))
         return [SlotSet("order_id", order.id)]
 
 

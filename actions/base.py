@@ -201,7 +201,11 @@ class BackendFormValidationAction(UsesBackend, FormValidationAction, ABC):
         Returns:
             Events to apply; `requested_slot: None` ends the form early.
         """
-        stop = [SlotSet(REQUESTED_SLOT, None)]
+        # Ending early also clears the form's answers, so the submit action that
+        # follows never acts on a value no validation has approved.
+        stop = [SlotSet(REQUESTED_SLOT, None)] + [
+            SlotSet(slot, None) for slot in self.domain_slots(domain)
+        ]
         customer_id = verified_customer_id(tracker)
         if customer_id is None:
             dispatcher.utter_message(response="utter_login_required")
@@ -237,3 +241,26 @@ class FormSubmitAction(BackendAction, ABC):
     def on_failure(self) -> List[EventType]:
         """Clears the form even when the submission failed."""
         return self.clear_slots()
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Dict[Text, Any]]:
+        """Submits for a verified customer; otherwise only clears the form.
+
+        The form's validation already asked an unidentified customer to log in
+        and ended the form, so saying it again here would repeat it.
+
+        Args:
+            dispatcher: Sends replies.
+            tracker: The conversation tracker.
+            domain: The bot's domain.
+
+        Returns:
+            Events to apply.
+        """
+        if verified_customer_id(tracker) is None:
+            return self.clear_slots()
+        return await super().run(dispatcher, tracker, domain)

@@ -96,7 +96,7 @@ class ValidateReturnForm(OrderFormValidation):
     """Only delivered orders can be returned."""
 
     statuses = RETURNABLE
-    none_response = "utter_no_purchases"
+    none_response = "utter_no_returnable_orders"
 
     def name(self) -> Text:
         """Returns the action's name."""

@@ -68,7 +68,7 @@ class ActionAskPaymentConfirmed(FormAskAction):
         methods = await self.call(self.client.list_payment_methods, customer_id)
         default = next((m for m in methods if m.is_default), None)
         card = (
-            f"{default.brand or default.kind} ending in {default.last4}"
+            f"{default.brand or default.kind.replace('_', ' ')} ending in {default.last4}"
             if default
             else "default payment method"
         )

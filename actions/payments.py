@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -36,6 +37,7 @@ def payment_facts(payment: Payment) -> dict:
         "decline_message": payment.decline_message or "the bank gave no reason.",
         "order_id": payment.order_id,
         "payment_id": payment.id,
+        "descriptor": payment.statement_descriptor or payment.merchant_name,
     }
 
 
@@ -160,7 +162,8 @@ class ActionPaymentMethods(BackendAction):
         )
         if customer_id is not None:
             for method in await self.call(self.client.list_payment_methods, customer_id):
-                description = f"{method.brand or method.kind} ending in {method.last4}"
+                kind = method.kind.replace("_", " ")
+                description = f"{method.brand or kind} ending in {method.last4}"
                 if method.is_default:
                     description += " (default)"
                 dispatcher.utter_message(
@@ -189,9 +192,10 @@ class ActionUpdatePaymentMethod(BackendAction):
             customer_id,
             idempotency_key=message_key(tracker, "payment-update-link", customer_id),
         )
+        expires_at = link.expires_at.astimezone(datetime.timezone.utc)
         dispatcher.utter_message(
             response="utter_payment_update_link",
             url=link.url,
-            expires_at=link.expires_at.strftime("%H:%M UTC"),
+            expires_at=expires_at.strftime("%H:%M UTC"),
         )
         return []

@@ -23,7 +23,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,7 +122,7 @@ def macro_f1(pairs: Sequence[Tuple[str, Optional[str]]]) -> Optional[float]:
         if gold == predicted:
             true_positive[gold] += 1
     scores = []
-    for label in labels:
+    for label in sorted(labels):
         precision = _ratio(true_positive[label], predicted_count[label]) or 0.0
         recall = _ratio(true_positive[label], gold_count[label]) or 0.0
         total = precision + recall
@@ -158,7 +158,8 @@ def score(rows: Sequence[EvalRow], predictions: Sequence[Prediction]) -> Dict[st
             for key in ("all", row.source):
                 in_scope_total[key] += 1
                 in_scope_hits[key] += int(correct)
-            f1_pairs.append((intent if correct else row.expected[0], intent))  # type: ignore[arg-type]
+            gold = intent if correct and intent else row.expected[0]
+            f1_pairs.append((gold, intent))
             if not correct:
                 confusions[f"{'|'.join(row.expected)} -> {intent}"] += 1
         elif row.kind in ("oos", "near_oos"):
@@ -170,7 +171,8 @@ def score(rows: Sequence[EvalRow], predictions: Sequence[Prediction]) -> Dict[st
             entity_total[row.entity_type] += 1
             wanted = _strip_punctuation(row.entity_value)
             found = {
-                _strip_punctuation(v) for v in prediction.entities.get(extracted_type, [])
+                _strip_punctuation(v)
+                for v in prediction.entities.get(extracted_type, [])
             }
             entity_hits[row.entity_type] += int(wanted in found)
 
@@ -186,7 +188,9 @@ def score(rows: Sequence[EvalRow], predictions: Sequence[Prediction]) -> Dict[st
             source: _ratio(in_scope_hits[source], in_scope_total[source])
             for source in sources
         },
-        "in_scope_source_counts": {source: in_scope_total[source] for source in sources},
+        "in_scope_source_counts": {
+            source: in_scope_total[source] for source in sources
+        },
         "in_scope_macro_f1": macro_f1(f1_pairs),
         "out_of_scope_rejection": {
             kind: {
@@ -199,7 +203,9 @@ def score(rows: Sequence[EvalRow], predictions: Sequence[Prediction]) -> Dict[st
             entity_type: _ratio(entity_hits[entity_type], entity_total[entity_type])
             for entity_type in ENTITY_TYPES
         },
-        "entity_counts": {entity_type: entity_total[entity_type] for entity_type in ENTITY_TYPES},
+        "entity_counts": {
+            entity_type: entity_total[entity_type] for entity_type in ENTITY_TYPES
+        },
         "top_confusions": dict(confusions.most_common(15)),
     }
 
@@ -295,6 +301,7 @@ def parse_texts(
 
     agent = Agent.load(model_path)
     if batch_size <= 1:
+
         async def parse_all() -> List[Dict[str, Any]]:
             return [await agent.parse_message(text) for text in texts]
 
@@ -312,7 +319,9 @@ def parse_texts(
             targets=[target],
         )
         for message in results[target]:
-            predictions.append(_prediction(message.as_dict(only_output_properties=True)))
+            predictions.append(
+                _prediction(message.as_dict(only_output_properties=True))
+            )
     return predictions
 
 
@@ -354,7 +363,9 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
             model_path, training_seconds = train_model(config, data, Path(scratch))
             print(f"Training took {training_seconds:.1f} s")
         started = time.perf_counter()
-        predictions = parse_texts(model_path, [r.text for r in rows], arguments.batch_size)
+        predictions = parse_texts(
+            model_path, [r.text for r in rows], arguments.batch_size
+        )
         parse_seconds = time.perf_counter() - started
 
     metrics = score(rows, predictions)
@@ -369,7 +380,9 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     )
     print(format_report(metrics))
     if arguments.json:
-        arguments.json.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        arguments.json.write_text(
+            json.dumps(metrics, indent=2) + "\n", encoding="utf-8"
+        )
         print(f"\nMetrics written to {arguments.json}")
     return 0
 

@@ -1,6 +1,7 @@
 """HTTP side of the terminal chat: backend login and the Rasa REST webhook."""
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol
 
@@ -116,7 +117,13 @@ class ChatClient:
         url = f"{self.backend_url}{LOGIN_PATH}"
         body = {"email": self.credentials.email, "password": self.credentials.password}
         try:
-            response = self.transport.post(url, json=body, timeout=self.timeout)
+            response = self.transport.post(
+                url,
+                json=body,
+                # Every backend POST needs one; a fresh key gets a fresh token.
+                headers={"Idempotency-Key": f"chat-login-{uuid.uuid4()}"},
+                timeout=self.timeout,
+            )
         except requests.RequestException as error:
             raise ChatError(
                 f"cannot reach the payments backend at {self.backend_url} ({error})"

@@ -12,8 +12,8 @@ from devstack.processes import Stack
 from devstack.services import StackAddresses, stack_services
 from devstack.settings import StackSettings
 
-# Demo customers seeded by the backend into an empty database (password "demo").
-DEMO_LOGINS = ("ada@example.com",)
+# Demo customers seeded by the backend into an empty database (backend/README.md).
+DEMO_LOGINS = ("ada@example.com", "ben@example.com", "chen@example.com")
 DEMO_PASSWORD = "demo"
 
 

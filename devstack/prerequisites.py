@@ -44,7 +44,7 @@ def check_files(paths: RepoPaths) -> None:
     ]
     for path, problem in required:
         if not path.exists():
-            raise PrerequisiteError(f"{problem}: {path} not found — run make install")
+            raise PrerequisiteError(f"{problem}: {path} not found — run make setup")
 
 
 def check_ports(settings: StackSettings) -> None:

@@ -174,7 +174,7 @@ class Stack:
                     pass
             for running in self.running:
                 # Also reaches children the leader left behind in its group.
-                pass
+                _signal_group(running.process, signal.SIGKILL)
                 running.process.wait()
             self.running.clear()
         finally:

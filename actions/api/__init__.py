@@ -14,8 +14,8 @@ from actions.api.exceptions import (
     RuleViolation,
 )
 from actions.api.models import (
-    Balance,
     BackendModel,
+    Balance,
     Customer,
     Dispute,
     DuplicateCharge,

@@ -27,9 +27,7 @@ class JsonReader:
             InvalidResponse: The value is not a JSON object.
         """
         if not isinstance(data, Mapping):
-            raise InvalidResponse(
-                f"{context}: expected a JSON object, got {type(data).__name__}."
-            )
+            raise InvalidResponse(f"{context}: expected a JSON object, got {type(data).__name__}.")
         self._data = data
         self.context = context
 

@@ -29,8 +29,8 @@ from actions.api.exceptions import (
     RuleViolation,
 )
 from actions.api.models import (
-    Balance,
     BackendModel,
+    Balance,
     Customer,
     Dispute,
     DuplicateCharge,
@@ -324,7 +324,10 @@ class BackendClient:
         return Order.from_json(self._request("GET", path, customer_id=customer_id))
 
     def get_refund_eligibility(self, customer_id: str, order_ref: str) -> RefundEligibility:
-        """Tells whether an order can be refunded now (`GET /v1/orders/{ref}/refund-eligibility`)."""
+        """Tells whether an order can be refunded now.
+
+        `GET /v1/orders/{ref}/refund-eligibility`.
+        """
         path = f"/v1/orders/{_segment(order_ref)}/refund-eligibility"
         return RefundEligibility.from_json(self._request("GET", path, customer_id=customer_id))
 
@@ -446,7 +449,10 @@ class BackendClient:
     # Public catalogue
 
     def list_supported_payment_methods(self) -> list[SupportedPaymentMethod]:
-        """Lists the payment method kinds customers can use (`GET /v1/payment-methods/supported`)."""
+        """Lists the payment method kinds customers can use.
+
+        `GET /v1/payment-methods/supported`.
+        """
         payload = self._request("GET", "/v1/payment-methods/supported")
         return _models(SupportedPaymentMethod, payload)
 
@@ -545,13 +551,14 @@ def _segment(value: str) -> str:
 
     Raises:
         ValueError: The identifier is empty (a bug in the caller).
-        NotFound: The identifier is "." or "..": no object has it, and URL
-            normalisation would otherwise turn it into another route.
+        NotFound: The identifier holds a "/" or is "." / "..": no object has such an
+            id, and the server decodes %2F (and URL normalisation resolves dot
+            segments), which would reach another route.
     """
     if not isinstance(value, str) or not value.strip():
         raise ValueError("A path identifier must be a non-empty string.")
-    if value in (".", ".."):
-        raise NotFound(f"No object with id {value!r} exists.", code="not_found", status_code=None)
+    if "/" in value or value in (".", ".."):
+        raise NotFound(f"No object with id {value!r} exists.", code="not_found")
     return quote(value, safe="")
 
 

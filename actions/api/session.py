@@ -34,7 +34,7 @@ class SafeMethodRetry(Retry):
         error: Exception | None = None,
         _pool: Any = None,
         _stacktrace: TracebackType | None = None,
-    ) -> Retry:
+    ) -> SafeMethodRetry:
         """Counts a failed attempt; for unsafe methods, the first one exhausts it.
 
         Returns:

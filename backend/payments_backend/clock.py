@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 
@@ -19,7 +19,7 @@ class SystemClock:
 
     def now(self) -> datetime:
         """Return the current time, timezone-aware UTC."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FixedClock:
@@ -33,7 +33,7 @@ class FixedClock:
         """
         if instant.tzinfo is None:
             raise ValueError("FixedClock needs a timezone-aware datetime")
-        self._instant = instant.astimezone(timezone.utc)
+        self._instant = instant.astimezone(UTC)
 
     def now(self) -> datetime:
         """Return the pinned instant."""

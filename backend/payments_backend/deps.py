@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterator
 
 from fastapi import Depends, Header, Request, Security
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,11 +60,11 @@ def require_service_key(
         ApiError: 401 ``unauthorized`` when missing or wrong.
     """
     expected = services.settings.api_key.encode()
-    if credentials is None or not hmac.compare_digest(
-        credentials.credentials.encode(), expected
-    ):
+    if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), expected):
         raise ApiError(
-            401, "unauthorized", "A valid service bearer token is required.",
+            401,
+            "unauthorized",
+            "A valid service bearer token is required.",
         )
 
 

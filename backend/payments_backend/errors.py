@@ -13,9 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 logger = logging.getLogger(__name__)
 
 # Pydantic error types we raise ourselves; they become the envelope's code.
-FIELD_ERROR_CODES = frozenset(
-    {"invalid_amount", "unknown_currency", "invalid_order_reference"}
-)
+FIELD_ERROR_CODES = frozenset({"invalid_amount", "unknown_currency", "invalid_order_reference"})
 
 
 class ApiError(Exception):
@@ -58,9 +56,7 @@ class ApiError(Exception):
         return error_body(self.code, self.message, self.details)
 
 
-def error_body(
-    code: str, message: str, details: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the error envelope.
 
     Args:
@@ -109,19 +105,22 @@ def _validation_response(error: RequestValidationError) -> JSONResponse:
             )
     if any(problem["type"] == "json_invalid" for problem in problems):
         return JSONResponse(
-            error_body("malformed_json", "The request body is not valid JSON.",
-                       {"errors": problems}),
+            error_body(
+                "malformed_json", "The request body is not valid JSON.", {"errors": problems}
+            ),
             status_code=400,
         )
     if all(problem["field"].split(".")[0] == "body" for problem in problems):
         return JSONResponse(
-            error_body("validation_error", "The request body is invalid.",
-                       {"errors": problems}),
+            error_body("validation_error", "The request body is invalid.", {"errors": problems}),
             status_code=422,
         )
     return JSONResponse(
-        error_body("invalid_parameter", "A path, query or header parameter is invalid.",
-                   {"errors": problems}),
+        error_body(
+            "invalid_parameter",
+            "A path, query or header parameter is invalid.",
+            {"errors": problems},
+        ),
         status_code=400,
     )
 
@@ -138,15 +137,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error.envelope(), status_code=error.status_code)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(
-        _request: Request, error: RequestValidationError
-    ) -> JSONResponse:
+    async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         return _validation_response(error)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(
-        _request: Request, error: StarletteHTTPException
-    ) -> JSONResponse:
+    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed"}
         code = codes.get(error.status_code, "http_error")
         return JSONResponse(

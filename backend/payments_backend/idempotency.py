@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -152,13 +153,9 @@ class IdempotencyStore:
                 record.created_at = now  # take over a reservation whose owner died
                 session.commit()
                 return None
-        raise ApiError(
-            409, "idempotency_in_progress", "The Idempotency-Key is contended; retry."
-        )
+        raise ApiError(409, "idempotency_in_progress", "The Idempotency-Key is contended; retry.")
 
-    def complete(
-        self, session: Session, scope: str, key: str, response: StoredResponse
-    ) -> None:
+    def complete(self, session: Session, scope: str, key: str, response: StoredResponse) -> None:
         """Store the response in ``session`` and commit it with the business changes.
 
         Args:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Any
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -30,19 +29,19 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Convert an aware datetime to naive UTC before storing."""
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not accepted; use UTC-aware values")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Mark a stored naive UTC value as UTC."""
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -109,11 +108,11 @@ class Order(Base):
     payments_paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     merchant: Mapped[Merchant] = relationship(lazy="joined")
-    items: Mapped[list["OrderItem"]] = relationship(
+    items: Mapped[list[OrderItem]] = relationship(
         order_by="OrderItem.position", cascade="all, delete-orphan"
     )
-    refunds: Mapped[list["Refund"]] = relationship(viewonly=True)
-    returns: Mapped[list["Return"]] = relationship(viewonly=True)
+    refunds: Mapped[list[Refund]] = relationship(viewonly=True)
+    returns: Mapped[list[Return]] = relationship(viewonly=True)
 
 
 class OrderItem(Base):
@@ -140,10 +139,10 @@ class PaymentPlan(Base):
     instalment_count: Mapped[int] = mapped_column(Integer)
 
     order: Mapped[Order] = relationship(lazy="joined")
-    instalments: Mapped[list["Instalment"]] = relationship(
+    instalments: Mapped[list[Instalment]] = relationship(
         back_populates="plan", order_by="Instalment.sequence"
     )
-    extensions: Mapped[list["Extension"]] = relationship(viewonly=True)
+    extensions: Mapped[list[Extension]] = relationship(viewonly=True)
 
 
 class Instalment(Base):
@@ -191,9 +190,7 @@ class Payment(Base):
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
-    instalment_id: Mapped[str | None] = mapped_column(
-        ForeignKey("instalments.id"), nullable=True
-    )
+    instalment_id: Mapped[str | None] = mapped_column(ForeignKey("instalments.id"), nullable=True)
     method_id: Mapped[str] = mapped_column(ForeignKey("payment_methods.id"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -219,9 +216,7 @@ class Refund(Base):
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
-    payment_id: Mapped[str | None] = mapped_column(
-        ForeignKey("payments.id"), nullable=True
-    )
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(24))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))

@@ -57,7 +57,7 @@ def payment(row: models.Payment) -> schemas.Payment:
         merchant_name=row.order.merchant.name,
         statement_descriptor=row.order.merchant.statement_descriptor,
         amount=money(row.amount_minor, row.currency),
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         decline_reason=row.decline_reason,
         decline_message=row.decline_message,
         method=schemas.MethodRef(brand=row.method.brand, last4=row.method.last4),
@@ -66,15 +66,13 @@ def payment(row: models.Payment) -> schemas.Payment:
     )
 
 
-def order(
-    row: models.Order, refunded: Decimal, return_status: str | None
-) -> schemas.Order:
+def order(row: models.Order, refunded: Decimal, return_status: str | None) -> schemas.Order:
     """Present an order with its refunded and refundable amounts."""
     total = from_minor(row.total_minor)
     return schemas.Order(
         id=row.id,
         merchant=schemas.MerchantRef(id=row.merchant.id, name=row.merchant.name),
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         items=[
             schemas.OrderItem(
                 name=item.name,
@@ -102,7 +100,7 @@ def refund(row: models.Refund) -> schemas.Refund:
         id=row.id,
         order_id=row.order_id,
         amount=money(row.amount_minor, row.currency),
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         reason=row.reason,
         created_at=row.created_at,
         expected_by=row.expected_by,
@@ -126,7 +124,7 @@ def dispute(row: models.Dispute) -> schemas.Dispute:
     return schemas.Dispute(
         id=row.id,
         payment_id=row.payment_id,
-        reason=row.reason,  # type: ignore[arg-type]
+        reason=row.reason,
         status=row.status,
         created_at=row.created_at,
     )
@@ -149,7 +147,7 @@ def payment_method(row: models.PaymentMethod) -> schemas.PaymentMethod:
     """Present a stored payment method."""
     return schemas.PaymentMethod(
         id=row.id,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,
         brand=row.brand,
         last4=row.last4,
         expires=row.expires,

@@ -6,10 +6,10 @@ date, so each rule is unit-testable on its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from typing import Sequence
 
 from payments_backend.money import CENT, ZERO, format_amount, quantize
 from payments_backend.policies import Policies
@@ -27,8 +27,7 @@ SUCCEEDED, DECLINED, REFUNDED = "succeeded", "declined", "refunded"
 
 DECLINE_MESSAGES = {
     "insufficient_funds": (
-        "Your bank declined the payment because there were not enough funds "
-        "available on the card."
+        "Your bank declined the payment because there were not enough funds available on the card."
     ),
     "card_expired": (
         "The payment was declined because the card has expired. Please add a "
@@ -50,9 +49,7 @@ class RuleViolation(Exception):
         details: Machine-readable facts.
     """
 
-    def __init__(
-        self, code: str, message: str, details: dict[str, object] | None = None
-    ) -> None:
+    def __init__(self, code: str, message: str, details: dict[str, object] | None = None) -> None:
         """Create the violation.
 
         Args:
@@ -242,9 +239,7 @@ def extension_decision(
     return ExtensionDecision(True, None, None, options)
 
 
-def choose_extension(
-    decision: ExtensionDecision, days: int, policies: Policies
-) -> ExtensionOption:
+def choose_extension(decision: ExtensionDecision, days: int, policies: Policies) -> ExtensionOption:
     """Validate an extension request against the decision.
 
     Args:
@@ -399,8 +394,12 @@ def check_refund_request(
             "amount_exceeds_refundable",
             f"At most {format_amount(eligibility.refundable)} {order_currency} can be "
             "refunded on this order.",
-            {"refundable": {"amount": format_amount(eligibility.refundable),
-                            "currency": order_currency}},
+            {
+                "refundable": {
+                    "amount": format_amount(eligibility.refundable),
+                    "currency": order_currency,
+                }
+            },
         )
 
 
@@ -482,9 +481,7 @@ def card_expired(expires: str | None, today: date) -> bool:
     return (today.year, today.month) > (year, month)
 
 
-def decline_reason(
-    expires: str | None, simulated_decline: str | None, today: date
-) -> str | None:
+def decline_reason(expires: str | None, simulated_decline: str | None, today: date) -> str | None:
     """Why a charge on a payment method would be declined, if it would.
 
     Args:

@@ -26,14 +26,14 @@ def _amount_text(value: Any) -> str:
     """Accept only a plain decimal string with at most two decimals."""
     if not isinstance(value, str):
         raise PydanticCustomError(
-            "invalid_amount", "The amount must be a decimal string such as \"12.50\"."
+            "invalid_amount", 'The amount must be a decimal string such as "12.50".'
         )
     try:
         return format_amount(parse_amount(value))
     except ValueError:
         raise PydanticCustomError(
             "invalid_amount",
-            "The amount must be a plain decimal with at most 2 decimals, e.g. \"12.50\".",
+            'The amount must be a plain decimal with at most 2 decimals, e.g. "12.50".',
         ) from None
 
 
@@ -41,7 +41,7 @@ def _currency_code(value: Any) -> str:
     """Accept an ISO 4217 code (case-insensitive), returned upper case."""
     if not isinstance(value, str) or not is_currency_code(value.strip().upper()):
         raise PydanticCustomError(
-            "unknown_currency", "The currency must be an ISO 4217 code such as \"EUR\"."
+            "unknown_currency", 'The currency must be an ISO 4217 code such as "EUR".'
         )
     return value.strip().upper()
 
@@ -75,7 +75,7 @@ class Money(ApiModel):
     currency: str = Field(examples=["EUR"], min_length=3, max_length=3)
 
     @classmethod
-    def of(cls, amount: Decimal, currency: str) -> "Money":
+    def of(cls, amount: Decimal, currency: str) -> Money:
         """Build Money from a Decimal, rendered with exactly two decimals."""
         return cls(amount=format_amount(amount), currency=currency)
 

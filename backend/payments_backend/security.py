@@ -68,9 +68,7 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def issue_identity_token(
-    customer_id: str, signing_key: str, now: datetime
-) -> tuple[str, datetime]:
+def issue_identity_token(customer_id: str, signing_key: str, now: datetime) -> tuple[str, datetime]:
     """Issue the identity token a channel can use to prove who the customer is.
 
     Args:

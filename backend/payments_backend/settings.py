@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BACKEND_DIR = PACKAGE_DIR.parent
@@ -59,7 +59,7 @@ class Settings:
     pages_base_url: str = "https://pay.example.com"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables, falling back to the defaults.
 
         Args:
@@ -73,15 +73,13 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or defaults.database_url,
             api_key=env.get("BACKEND_API_KEY") or defaults.api_key,
-            identity_signing_key=(
-                env.get("IDENTITY_SIGNING_KEY") or defaults.identity_signing_key
-            ),
+            identity_signing_key=(env.get("IDENTITY_SIGNING_KEY") or defaults.identity_signing_key),
             host=env.get("BACKEND_HOST") or defaults.host,
             port=int(env.get("BACKEND_PORT") or defaults.port),
             seed=_parse_bool("BACKEND_SEED", env["BACKEND_SEED"])
             if env.get("BACKEND_SEED")
             else defaults.seed,
-            pages_base_url=(
-                env.get("BACKEND_PAGES_BASE_URL") or defaults.pages_base_url
-            ).rstrip("/"),
+            pages_base_url=(env.get("BACKEND_PAGES_BASE_URL") or defaults.pages_base_url).rstrip(
+                "/"
+            ),
         )

@@ -189,7 +189,9 @@ class EntityNormalizer(GraphComponent, EntityExtractorMixin):
 
     def _rank(self, entity: Entity) -> Tuple[bool, int]:
         normalized = self.name in entity.get(PROCESSORS, [])
-        start, end = entity.get(ENTITY_ATTRIBUTE_START), entity.get(ENTITY_ATTRIBUTE_END)
+        start, end = entity.get(ENTITY_ATTRIBUTE_START), entity.get(
+            ENTITY_ATTRIBUTE_END
+        )
         length = end - start if isinstance(start, int) and isinstance(end, int) else 0
         return (normalized, length)
 
@@ -199,11 +201,15 @@ def _same_mention(first: Entity, second: Entity) -> bool:
     keys = (ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_ROLE, ENTITY_ATTRIBUTE_GROUP)
     if any(first.get(key) != second.get(key) for key in keys):
         return False
-    spans = [
-        (entity.get(ENTITY_ATTRIBUTE_START), entity.get(ENTITY_ATTRIBUTE_END))
-        for entity in (first, second)
-    ]
-    if all(isinstance(bound, int) for span in spans for bound in span):
-        (first_start, first_end), (second_start, second_end) = spans
-        return first_start < second_end and second_start < first_end
+    first_span, second_span = _span(first), _span(second)
+    if first_span and second_span:
+        return first_span[0] < second_span[1] and second_span[0] < first_span[1]
     return first.get(ENTITY_ATTRIBUTE_VALUE) == second.get(ENTITY_ATTRIBUTE_VALUE)
+
+
+def _span(entity: Entity) -> Optional[Tuple[int, int]]:
+    """The entity's character offsets, if the extractor gave both."""
+    start, end = entity.get(ENTITY_ATTRIBUTE_START), entity.get(ENTITY_ATTRIBUTE_END)
+    if isinstance(start, int) and isinstance(end, int):
+        return start, end
+    return None

@@ -183,8 +183,12 @@ _DAY_MONTH = re.compile(
     rf"^(?:on\s+)?(?:the\s+)?{_ORDINAL}\s+(?:of\s+)?({_MONTH_NAMES})\.?"
     rf"(?:\s*,?\s*(\d{{4}}))?$"
 )
-_DAY_OF_MONTH = re.compile(rf"^(?:on\s+)?the\s+{_ORDINAL}$|^(\d{{1,2}})(?:st|nd|rd|th)$")
-_WEEKDAY = re.compile(rf"^(?:(on|this|coming|next|last)\s+)?(?:the\s+)?({_WEEKDAY_NAMES})$")
+_DAY_OF_MONTH = re.compile(
+    rf"^(?:on\s+)?the\s+{_ORDINAL}$|^(\d{{1,2}})(?:st|nd|rd|th)$"
+)
+_WEEKDAY = re.compile(
+    rf"^(?:(on|this|coming|next|last)\s+)?(?:the\s+)?({_WEEKDAY_NAMES})$"
+)
 _DURATION = re.compile(
     rf"^in\s+(?:a\s+)?(\d+|{_AMOUNT_WORDS})\s+(?:of\s+)?({_UNIT_NAMES})$"
 )

@@ -99,7 +99,9 @@ def save_pipeline(
         f"{pattern_count} patterns for {', '.join(ENTITY_LABELS)})."
     )
     output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent)
+    )
     try:
         nlp.to_disk(staging)
         if output_dir.exists():

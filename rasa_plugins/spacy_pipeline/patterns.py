@@ -45,8 +45,18 @@ def order_id_patterns() -> List[TokenPattern]:
         [_regex(_HASH_DIGITS)],
         [_regex(_PREFIXED_REFERENCE)],
         [{"ORTH": "#"}, _regex(_PREFIXED_REFERENCE)],
-        [_lower_in(vocabulary.ORDER_PREFIXES), {"ORTH": "-", "OP": "?"}, _regex(r"^\d{4,15}$")],
-        [order_word, number_word, optional_punct, optional_punct, _regex(_SHORT_DIGITS)],
+        [
+            _lower_in(vocabulary.ORDER_PREFIXES),
+            {"ORTH": "-", "OP": "?"},
+            _regex(r"^\d{4,15}$"),
+        ],
+        [
+            order_word,
+            number_word,
+            optional_punct,
+            optional_punct,
+            _regex(_SHORT_DIGITS),
+        ],
     ]
 
 
@@ -73,22 +83,46 @@ def date_patterns() -> List[TokenPattern]:
     weekday = _lower_in(vocabulary.WEEKDAYS)
     day = _regex(_DAY_NUMBER)
     optional_year = [{"ORTH": ",", "OP": "?"}, {**_regex(_YEAR), "OP": "?"}]
-    count = {"LOWER": {"REGEX": r"^(?:\d{1,3}|%s)$" % "|".join(vocabulary.NUMBER_WORDS)}}
+    count = {
+        "LOWER": {"REGEX": r"^(?:\d{1,3}|%s)$" % "|".join(vocabulary.NUMBER_WORDS)}
+    }
     unit = _lower_in(vocabulary.DURATION_UNITS)
     return [
         [_lower_in(vocabulary.RELATIVE_DAYS)],
-        [{"LOWER": "day"}, {"LOWER": {"IN": ["after", "before"]}}, _lower_in(["tomorrow", "yesterday"])],
+        [
+            {"LOWER": "day"},
+            {"LOWER": {"IN": ["after", "before"]}},
+            _lower_in(["tomorrow", "yesterday"]),
+        ],
         [{**_lower_in(["this", "next", "coming", "last"]), "OP": "?"}, weekday],
         [_lower_in(["next"]), _lower_in(["week", "month"])],
-        [month, {"ORTH": ".", "OP": "?"}, {"LOWER": "the", "OP": "?"}, day, *optional_year],
+        [
+            month,
+            {"ORTH": ".", "OP": "?"},
+            {"LOWER": "the", "OP": "?"},
+            day,
+            *optional_year,
+        ],
         [day, {"LOWER": "of", "OP": "?"}, month, *optional_year],
         [{"LOWER": "the"}, day, {"LOWER": "of"}, month, *optional_year],
         [{"LOWER": "the"}, _regex(_ORDINAL_DAY)],
-        [_regex(_YEAR), {"ORTH": "-"}, _regex(r"^\d{1,2}$"), {"ORTH": "-"}, _regex(r"^\d{1,2}$")],
+        [
+            _regex(_YEAR),
+            {"ORTH": "-"},
+            _regex(r"^\d{1,2}$"),
+            {"ORTH": "-"},
+            _regex(r"^\d{1,2}$"),
+        ],
         [_regex(r"^\d{4}-\d{1,2}-\d{1,2}$")],
         [_regex(_NUMERIC_DATE)],
         # "in two weeks", "in a week", "in a couple of days"
-        [{"LOWER": "in"}, {"LOWER": "a", "OP": "?"}, count, {"LOWER": "of", "OP": "?"}, unit],
+        [
+            {"LOWER": "in"},
+            {"LOWER": "a", "OP": "?"},
+            count,
+            {"LOWER": "of", "OP": "?"},
+            unit,
+        ],
     ]
 
 

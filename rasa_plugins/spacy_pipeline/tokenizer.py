@@ -1,6 +1,7 @@
 """Tokenizer tweaks so that currency codes glued to numbers become own tokens."""
 
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 # "30EUR", "12.50usd" -> "30" "EUR": the ruler matches number and code separately.
@@ -15,7 +16,8 @@ def customize_tokenizer(nlp: Language) -> None:
     The rules are regular expressions, so `nlp.to_disk` saves them with the
     tokenizer and a plain `spacy.load` restores them without this module.
     """
-    prefixes = [US_DOLLAR_PREFIX, *nlp.Defaults.prefixes]
-    suffixes = [CURRENCY_CODE_SUFFIX, *nlp.Defaults.suffixes]
-    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    tokenizer: Tokenizer = nlp.tokenizer  # type: ignore[assignment]
+    prefixes = [US_DOLLAR_PREFIX, *(nlp.Defaults.prefixes or [])]
+    suffixes = [CURRENCY_CODE_SUFFIX, *(nlp.Defaults.suffixes or [])]
+    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search

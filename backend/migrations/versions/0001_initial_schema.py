@@ -7,7 +7,7 @@ Create Date: 2025-01-01
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,9 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _customer_fk() -> sa.Column:
-    return sa.Column(
-        "customer_id", sa.String(16), sa.ForeignKey("customers.id"), nullable=False
-    )
+    return sa.Column("customer_id", sa.String(16), sa.ForeignKey("customers.id"), nullable=False)
 
 
 def upgrade() -> None:
@@ -60,8 +58,7 @@ def upgrade() -> None:
         "orders",
         sa.Column("id", sa.String(16), primary_key=True),
         _customer_fk(),
-        sa.Column("merchant_id", sa.String(16), sa.ForeignKey("merchants.id"),
-                  nullable=False),
+        sa.Column("merchant_id", sa.String(16), sa.ForeignKey("merchants.id"), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("total_minor", sa.BigInteger(), nullable=False),
@@ -85,8 +82,9 @@ def upgrade() -> None:
     op.create_table(
         "payment_plans",
         sa.Column("id", sa.String(16), primary_key=True),
-        sa.Column("order_id", sa.String(16), sa.ForeignKey("orders.id"), nullable=False,
-                  unique=True),
+        sa.Column(
+            "order_id", sa.String(16), sa.ForeignKey("orders.id"), nullable=False, unique=True
+        ),
         _customer_fk(),
         sa.Column("instalment_count", sa.Integer(), nullable=False),
     )
@@ -94,8 +92,7 @@ def upgrade() -> None:
     op.create_table(
         "instalments",
         sa.Column("id", sa.String(16), primary_key=True),
-        sa.Column("plan_id", sa.String(16), sa.ForeignKey("payment_plans.id"),
-                  nullable=False),
+        sa.Column("plan_id", sa.String(16), sa.ForeignKey("payment_plans.id"), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("amount_minor", sa.BigInteger(), nullable=False),
@@ -107,10 +104,8 @@ def upgrade() -> None:
     op.create_table(
         "extensions",
         sa.Column("id", sa.String(16), primary_key=True),
-        sa.Column("plan_id", sa.String(16), sa.ForeignKey("payment_plans.id"),
-                  nullable=False),
-        sa.Column("instalment_id", sa.String(16), sa.ForeignKey("instalments.id"),
-                  nullable=False),
+        sa.Column("plan_id", sa.String(16), sa.ForeignKey("payment_plans.id"), nullable=False),
+        sa.Column("instalment_id", sa.String(16), sa.ForeignKey("instalments.id"), nullable=False),
         sa.Column("days", sa.Integer(), nullable=False),
         sa.Column("old_due_date", sa.Date(), nullable=False),
         sa.Column("new_due_date", sa.Date(), nullable=False),
@@ -125,10 +120,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(16), primary_key=True),
         _customer_fk(),
         sa.Column("order_id", sa.String(16), sa.ForeignKey("orders.id"), nullable=False),
-        sa.Column("instalment_id", sa.String(16), sa.ForeignKey("instalments.id"),
-                  nullable=True),
-        sa.Column("method_id", sa.String(24), sa.ForeignKey("payment_methods.id"),
-                  nullable=False),
+        sa.Column("instalment_id", sa.String(16), sa.ForeignKey("instalments.id"), nullable=True),
+        sa.Column("method_id", sa.String(24), sa.ForeignKey("payment_methods.id"), nullable=False),
         sa.Column("amount_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
@@ -144,8 +137,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(16), primary_key=True),
         _customer_fk(),
         sa.Column("order_id", sa.String(16), sa.ForeignKey("orders.id"), nullable=False),
-        sa.Column("payment_id", sa.String(16), sa.ForeignKey("payments.id"),
-                  nullable=True),
+        sa.Column("payment_id", sa.String(16), sa.ForeignKey("payments.id"), nullable=True),
         sa.Column("kind", sa.String(24), nullable=False),
         sa.Column("amount_minor", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
@@ -161,8 +153,9 @@ def upgrade() -> None:
         "disputes",
         sa.Column("id", sa.String(16), primary_key=True),
         _customer_fk(),
-        sa.Column("payment_id", sa.String(16), sa.ForeignKey("payments.id"),
-                  nullable=False, unique=True),
+        sa.Column(
+            "payment_id", sa.String(16), sa.ForeignKey("payments.id"), nullable=False, unique=True
+        ),
         sa.Column("reason", sa.String(24), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -172,8 +165,9 @@ def upgrade() -> None:
         "returns",
         sa.Column("id", sa.String(16), primary_key=True),
         _customer_fk(),
-        sa.Column("order_id", sa.String(16), sa.ForeignKey("orders.id"), nullable=False,
-                  unique=True),
+        sa.Column(
+            "order_id", sa.String(16), sa.ForeignKey("orders.id"), nullable=False, unique=True
+        ),
         sa.Column("reason", sa.String(500), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -201,9 +195,7 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(), nullable=False),
         sa.Column("used_at", sa.DateTime(), nullable=True),
     )
-    op.create_index(
-        "ix_payment_method_links_customer_id", "payment_method_links", ["customer_id"]
-    )
+    op.create_index("ix_payment_method_links_customer_id", "payment_method_links", ["customer_id"])
     op.create_table(
         "idempotency_records",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),

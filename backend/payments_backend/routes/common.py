@@ -13,7 +13,10 @@ ERROR = {"model": ErrorEnvelope}
 
 PUBLIC_RESPONSES: dict[int | str, dict[str, Any]] = {400: ERROR, 404: ERROR, 422: ERROR}
 CUSTOMER_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: ERROR, 401: ERROR, 404: ERROR, 422: ERROR,
+    400: ERROR,
+    401: ERROR,
+    404: ERROR,
+    422: ERROR,
 }
 POST_RESPONSES: dict[int | str, dict[str, Any]] = {409: ERROR}
 

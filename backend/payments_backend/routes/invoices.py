@@ -27,8 +27,6 @@ def invoices(
 
 
 @router.get("/{id_or_number}", response_model=schemas.Invoice)
-def invoice(
-    id_or_number: str, ctx: CustomerContext = Depends(customer_context)
-) -> schemas.Invoice:
+def invoice(id_or_number: str, ctx: CustomerContext = Depends(customer_context)) -> schemas.Invoice:
     """One invoice, by id or invoice number."""
     return account.invoice(ctx, id_or_number)

@@ -52,8 +52,6 @@ def list_refunds(
 
 
 @router.get("/{refund_id}", response_model=schemas.Refund)
-def get_refund(
-    refund_id: str, ctx: CustomerContext = Depends(customer_context)
-) -> schemas.Refund:
+def get_refund(refund_id: str, ctx: CustomerContext = Depends(customer_context)) -> schemas.Refund:
     """One refund."""
     return refunds.get_refund(ctx, refund_id)

@@ -55,7 +55,7 @@ def _with_views(
     ctx: CustomerContext,
 ) -> list[tuple[models.Instalment, schemas.Instalment]]:
     rows = customer_instalments(ctx)
-    return list(zip(rows, present_all(ctx, rows)))
+    return list(zip(rows, present_all(ctx, rows), strict=True))
 
 
 def fees(ctx: CustomerContext) -> list[schemas.Fee]:
@@ -121,8 +121,9 @@ def invoice(ctx: CustomerContext, id_or_number: str) -> schemas.Invoice:
     row = ctx.session.scalar(
         select(models.Invoice).where(
             models.Invoice.customer_id == ctx.customer.id,
-            or_(func.upper(models.Invoice.id) == wanted,
-                func.upper(models.Invoice.number) == wanted),
+            or_(
+                func.upper(models.Invoice.id) == wanted, func.upper(models.Invoice.number) == wanted
+            ),
         )
     )
     if row is None:

@@ -38,9 +38,7 @@ def login(
         ApiError: 401 ``invalid_credentials``.
     """
     customer = session.scalar(
-        select(models.Customer).where(
-            func.lower(models.Customer.email) == email.strip().lower()
-        )
+        select(models.Customer).where(func.lower(models.Customer.email) == email.strip().lower())
     )
     stored = customer.password_hash if customer is not None else _decoy_hash()
     if not verify_password(password, stored) or customer is None:

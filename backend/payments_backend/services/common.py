@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from payments_backend.errors import ApiError
 from payments_backend.rules import RuleViolation
 
@@ -17,3 +22,19 @@ def rule_error(violation: RuleViolation, status_code: int = 422) -> ApiError:
         The error to raise.
     """
     return ApiError(status_code, violation.code, violation.message, violation.details)
+
+
+def lock_row(session: Session, row: Any) -> None:
+    """Lock a row for the rest of the transaction and reload its current values.
+
+    Serializes concurrent changes to the same order, plan or payment on PostgreSQL
+    (SQLite already serializes writers). The lock query selects the primary key
+    only, since ``FOR UPDATE`` cannot cover the outer joins of eager loads.
+
+    Args:
+        session: The request's session.
+        row: A persistent ORM object with an ``id`` primary key.
+    """
+    model = type(row)
+    session.execute(select(model.id).where(model.id == row.id).with_for_update())
+    session.refresh(row)

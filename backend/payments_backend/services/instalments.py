@@ -9,7 +9,7 @@ from payments_backend.deps import CustomerContext
 from payments_backend.errors import ApiError, not_found
 from payments_backend.ids import new_id
 from payments_backend.money import to_minor
-from payments_backend.services.common import rule_error
+from payments_backend.services.common import lock_row, rule_error
 
 
 def customer_instalments(ctx: CustomerContext) -> list[models.Instalment]:
@@ -19,8 +19,7 @@ def customer_instalments(ctx: CustomerContext) -> list[models.Instalment]:
             select(models.Instalment)
             .join(models.PaymentPlan)
             .where(models.PaymentPlan.customer_id == ctx.customer.id)
-            .order_by(models.Instalment.due_date, models.Instalment.sequence,
-                      models.Instalment.id)
+            .order_by(models.Instalment.due_date, models.Instalment.sequence, models.Instalment.id)
         )
     )
 
@@ -37,9 +36,7 @@ def extensions_used(ctx: CustomerContext, plan_ids: set[str]) -> dict[str, int]:
     return {plan_id: int(count) for plan_id, count in rows}
 
 
-def present_all(
-    ctx: CustomerContext, rows: list[models.Instalment]
-) -> list[schemas.Instalment]:
+def present_all(ctx: CustomerContext, rows: list[models.Instalment]) -> list[schemas.Instalment]:
     """Present instalments with their plan's extension counts."""
     used = extensions_used(ctx, {row.plan_id for row in rows})
     return [
@@ -134,7 +131,7 @@ def extend(ctx: CustomerContext, row: models.Instalment, days: int) -> schemas.E
     Raises:
         ApiError: 422 ``invalid_extension_days`` or ``extension_not_allowed``.
     """
-    ctx.session.refresh(row.plan, with_for_update=True)
+    lock_row(ctx.session, row.plan)
     decision, _used = _decision(ctx, row)
     try:
         option = rules.choose_extension(decision, days, ctx.policies)

@@ -12,7 +12,7 @@ from payments_backend.errors import ApiError, not_found
 from payments_backend.ids import new_id
 from payments_backend.money import from_minor
 from payments_backend.references import normalize_order_reference
-from payments_backend.services.common import rule_error
+from payments_backend.services.common import lock_row, rule_error
 
 # Refunds that count against what an order can still refund.
 ORDER_REFUND_KINDS = ("order", "cancellation")
@@ -84,14 +84,10 @@ def _return_status(ctx: CustomerContext, order_id: str) -> str | None:
 
 def present(ctx: CustomerContext, order: models.Order) -> schemas.Order:
     """Present an order with its refund figures."""
-    return presenters.order(
-        order, refunded_total(ctx, order.id), _return_status(ctx, order.id)
-    )
+    return presenters.order(order, refunded_total(ctx, order.id), _return_status(ctx, order.id))
 
 
-def list_orders(
-    ctx: CustomerContext, status: str | None, limit: int
-) -> list[schemas.Order]:
+def list_orders(ctx: CustomerContext, status: str | None, limit: int) -> list[schemas.Order]:
     """The customer's orders, newest first, optionally filtered by status."""
     query = select(models.Order).where(models.Order.customer_id == ctx.customer.id)
     if status is not None:
@@ -146,7 +142,7 @@ def cancel(ctx: CustomerContext, order: models.Order) -> schemas.Order:
     Raises:
         ApiError: 409 ``order_already_cancelled`` or ``order_already_shipped``.
     """
-    ctx.session.refresh(order, with_for_update=True)
+    lock_row(ctx.session, order)
     try:
         rules.check_cancellable(order.status)
     except rules.RuleViolation as violation:
@@ -191,7 +187,7 @@ def report_return(ctx: CustomerContext, order: models.Order, reason: str) -> sch
     Raises:
         ApiError: 409 ``return_exists``, 422 ``order_not_delivered``.
     """
-    ctx.session.refresh(order, with_for_update=True)
+    lock_row(ctx.session, order)
     try:
         rules.check_returnable(order.status, _return_status(ctx, order.id) is not None)
     except rules.RuleViolation as violation:
@@ -213,4 +209,3 @@ def report_return(ctx: CustomerContext, order: models.Order, reason: str) -> sch
             instalment.due_date = rules.postponed_due_date(instalment.due_date, ctx.policies)
     ctx.session.flush()
     return presenters.return_(row)
-

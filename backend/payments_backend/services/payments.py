@@ -9,6 +9,7 @@ from payments_backend.deps import CustomerContext
 from payments_backend.errors import ApiError, not_found
 from payments_backend.ids import new_id
 from payments_backend.money import from_minor, to_minor
+from payments_backend.services.common import lock_row
 from payments_backend.services.instalments import load_instalment
 
 
@@ -40,9 +41,7 @@ def get_payment(ctx: CustomerContext, payment_id: str) -> schemas.Payment:
     return presenters.payment(load_payment(ctx, payment_id))
 
 
-def list_payments(
-    ctx: CustomerContext, status: str | None, limit: int
-) -> list[schemas.Payment]:
+def list_payments(ctx: CustomerContext, status: str | None, limit: int) -> list[schemas.Payment]:
     """The customer's payments, newest first."""
     rows = [row for row in _customer_payments(ctx) if status is None or row.status == status]
     return [presenters.payment(row) for row in rows[:limit]]
@@ -68,16 +67,14 @@ def pay_instalment(ctx: CustomerContext, instalment_id: str) -> schemas.Payment:
             422 ``no_payment_method`` / ``payment_declined``.
     """
     instalment = load_instalment(ctx, instalment_id)
-    ctx.session.refresh(instalment, with_for_update=True)
+    lock_row(ctx.session, instalment)
     if instalment.state == rules.PAID:
         raise ApiError(409, "already_paid", "This instalment is already paid.")
     if instalment.state == rules.CANCELLED:
         raise ApiError(409, "instalment_cancelled", "This instalment was cancelled.")
     method = _default_method(ctx)
     if method is None:
-        raise ApiError(
-            422, "no_payment_method", "There is no default payment method to charge."
-        )
+        raise ApiError(422, "no_payment_method", "There is no default payment method to charge.")
     now, today = ctx.now, ctx.today
     fee = rules.late_fee(instalment.state, instalment.due_date, None, today, ctx.policies)
     amount = from_minor(instalment.amount_minor) + fee
@@ -152,7 +149,7 @@ def refund_duplicate(ctx: CustomerContext, payment_id: str) -> schemas.Refund:
         ApiError: 404, 409 ``already_refunded``, 422 ``not_a_duplicate``.
     """
     payment = load_payment(ctx, payment_id)
-    ctx.session.refresh(payment, with_for_update=True)
+    lock_row(ctx.session, payment)
     if payment.id not in {duplicate for _original, duplicate in _duplicate_pairs(ctx)}:
         if payment.status == rules.REFUNDED:
             raise ApiError(409, "already_refunded", "This charge was already refunded.")

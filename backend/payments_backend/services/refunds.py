@@ -10,7 +10,7 @@ from payments_backend.errors import not_found
 from payments_backend.ids import new_id
 from payments_backend.money import to_minor
 from payments_backend.services import orders
-from payments_backend.services.common import rule_error
+from payments_backend.services.common import lock_row, rule_error
 
 
 def request_refund(ctx: CustomerContext, body: schemas.RefundCreate) -> schemas.Refund:
@@ -20,7 +20,7 @@ def request_refund(ctx: CustomerContext, body: schemas.RefundCreate) -> schemas.
         ApiError: 404, 422 ``invalid_order_reference`` and the refund rule codes.
     """
     order = orders.load_order(ctx, body.order_id, status_code=422)
-    ctx.session.refresh(order, with_for_update=True)
+    lock_row(ctx.session, order)
     amount = body.amount_decimal
     try:
         rules.check_refund_request(
@@ -50,9 +50,7 @@ def list_refunds(ctx: CustomerContext, order_reference: str | None) -> list[sche
     """The customer's refunds, newest first, optionally for one order."""
     query = select(models.Refund).where(models.Refund.customer_id == ctx.customer.id)
     if order_reference is not None:
-        query = query.where(
-            models.Refund.order_id == orders.canonical_order_id(order_reference)
-        )
+        query = query.where(models.Refund.order_id == orders.canonical_order_id(order_reference))
     query = query.order_by(models.Refund.created_at.desc(), models.Refund.id.desc())
     return [presenters.refund(row) for row in ctx.session.scalars(query)]
 

@@ -48,7 +48,9 @@ def test_reads_every_variable() -> None:
 
 
 def test_empty_variables_take_the_defaults() -> None:
-    settings = Settings.from_env({"BACKEND_URL": " ", "BACKEND_TIMEOUT_SECONDS": "", "BACKEND_RETRIES": ""})
+    settings = Settings.from_env(
+        {"BACKEND_URL": " ", "BACKEND_TIMEOUT_SECONDS": "", "BACKEND_RETRIES": ""}
+    )
 
     assert settings.backend_url == "http://127.0.0.1:8080"
     assert settings.backend_timeout_seconds == 4.0
@@ -94,7 +96,9 @@ def test_is_frozen() -> None:
 
 
 def test_repr_hides_secrets() -> None:
-    settings = Settings.from_env({"BACKEND_API_KEY": "k-secret", "IDENTITY_SIGNING_KEY": "s-secret"})
+    settings = Settings.from_env(
+        {"BACKEND_API_KEY": "k-secret", "IDENTITY_SIGNING_KEY": "s-secret"}
+    )
 
     assert "k-secret" not in repr(settings)
     assert "s-secret" not in repr(settings)

@@ -16,6 +16,9 @@ from devstack.errors import ServiceStartError
 from devstack.ports import find_free_port
 from devstack.processes import Service, Stack, Terminated
 
+# A broken stop() could hang on a process that never exits: fail instead.
+pytestmark = pytest.mark.timeout(60)
+
 
 def http_service(name: str, directory: Path, **overrides: object) -> Service:
     port = find_free_port()
@@ -175,21 +178,31 @@ def test_service_ignoring_sigterm_is_killed_after_the_grace_period(
     assert time.monotonic() - started < 5
 
 
-def test_children_of_a_service_are_stopped_too(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "grandchild_code",
+    [
+        "import time; time.sleep(120)",
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)",
+    ],
+    ids=["obeys-sigterm", "ignores-sigterm"],
+)
+def test_children_of_a_service_are_stopped_too(
+    tmp_path: Path, grandchild_code: str
+) -> None:
     port = find_free_port()
     pid_file = tmp_path / "grandchild.pid"
     parent = python_service(
         "parent",
         f"""
         import http.server, subprocess, sys
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        child = subprocess.Popen([sys.executable, "-c", {grandchild_code!r}])
         open({str(pid_file)!r}, "w").write(str(child.pid))
         http.server.HTTPServer(("127.0.0.1", {port}), http.server.SimpleHTTPRequestHandler).serve_forever()
         """,
         health_url=f"http://127.0.0.1:{port}/",
     )
 
-    with Stack([parent], tmp_path):
+    with Stack([parent], tmp_path, grace_period=0.5):
         grandchild = int(pid_file.read_text())
         assert is_alive(grandchild)
 

@@ -12,8 +12,8 @@ import pytest
 from actions.api import models
 from actions.api.exceptions import BackendUnavailable, InvalidResponse
 from actions.api.models import (
-    Balance,
     BackendModel,
+    Balance,
     DuplicateCharge,
     ExtensionOptions,
     ExtensionPolicy,
@@ -39,7 +39,13 @@ MODEL_CASES: list[tuple[type[BackendModel], dict[str, Any], frozenset[str]]] = [
         models.Payment,
         payloads.PAYMENT,
         frozenset(
-            {"statement_descriptor", "decline_reason", "decline_message", "method", "receipt_number"}
+            {
+                "statement_descriptor",
+                "decline_reason",
+                "decline_message",
+                "method",
+                "receipt_number",
+            }
         ),
     ),
     (models.DuplicateCharge, payloads.DUPLICATE_CHARGE, frozenset()),
@@ -159,7 +165,7 @@ class TestEveryModel:
         self, model: type[BackendModel], payload: dict[str, Any], optional: frozenset[str]
     ) -> None:
         parsed = model.from_json(payloads.clone(payload))
-        first_field = dataclasses.fields(parsed)[0].name
+        first_field = dataclasses.fields(parsed)[0].name  # type: ignore[arg-type]
 
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(parsed, first_field, None)
@@ -213,13 +219,17 @@ def test_error_names_the_nested_field() -> None:
     payload = payloads.clone(payloads.ORDER)
     del payload["items"][1]["unit_price"]["amount"]
 
-    with pytest.raises(InvalidResponse, match=r"Order\.items\[1\]\.unit_price: 'amount' is missing"):
+    with pytest.raises(
+        InvalidResponse, match=r"Order\.items\[1\]\.unit_price: 'amount' is missing"
+    ):
         Order.from_json(payload)
 
 
 def test_dates_and_timestamps() -> None:
     balance = Balance.from_json(payloads.clone(payloads.BALANCE))
-    naive = Payment.from_json({**payloads.clone(payloads.PAYMENT), "created_at": "2025-02-14T09:30:00"})
+    naive = Payment.from_json(
+        {**payloads.clone(payloads.PAYMENT), "created_at": "2025-02-14T09:30:00"}
+    )
     offset = Payment.from_json(
         {**payloads.clone(payloads.PAYMENT), "created_at": "2025-02-14T10:30:00.250+01:00"}
     )
@@ -231,7 +241,11 @@ def test_dates_and_timestamps() -> None:
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("next_due_date", "14/03/2025"), ("next_due_date", "2025-03-14T00:00:00Z"), ("open_plans", True)],
+    [
+        ("next_due_date", "14/03/2025"),
+        ("next_due_date", "2025-03-14T00:00:00Z"),
+        ("open_plans", True),
+    ],
 )
 def test_malformed_values_raise_invalid_response(key: str, value: Any) -> None:
     with pytest.raises(InvalidResponse, match=key):
@@ -254,7 +268,9 @@ def test_extension_options_are_a_tuple_of_typed_options() -> None:
 
 def test_extension_policy_refuses_non_integer_days() -> None:
     with pytest.raises(InvalidResponse, match="allowed_days"):
-        ExtensionPolicy.from_json({**payloads.clone(payloads.EXTENSION_POLICY), "allowed_days": [7, "14"]})
+        ExtensionPolicy.from_json(
+            {**payloads.clone(payloads.EXTENSION_POLICY), "allowed_days": [7, "14"]}
+        )
 
 
 def test_duplicate_charge_holds_two_payments() -> None:

@@ -137,9 +137,7 @@ class TestOverRealSockets:
         assert health.status == "ok"
         assert _Backend.hits == ["GET /health"] * 3
 
-    def test_post_is_sent_once_on_503(
-        self, backend_url: str, make_client: MakeClient
-    ) -> None:
+    def test_post_is_sent_once_on_503(self, backend_url: str, make_client: MakeClient) -> None:
         _Backend.script = [503]
 
         with pytest.raises(BackendUnavailable):
@@ -157,13 +155,13 @@ class TestOverRealSockets:
 
         assert len(_Backend.hits) == 1
 
-    def test_slow_post_is_a_timeout(
-        self, backend_url: str, make_client: MakeClient
-    ) -> None:
+    def test_slow_post_is_a_timeout(self, backend_url: str, make_client: MakeClient) -> None:
         _Backend.delay_seconds = 0.5
 
         with pytest.raises(BackendTimeout):
-            make_client(backend_url, timeout=0.1).pay_instalment("C-1", "INS-1", idempotency_key="k")
+            make_client(backend_url, timeout=0.1).pay_instalment(
+                "C-1", "INS-1", idempotency_key="k"
+            )
 
         assert len(_Backend.hits) == 1
 

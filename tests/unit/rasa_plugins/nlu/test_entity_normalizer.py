@@ -34,7 +34,9 @@ def _entity(
 
 
 def _process(
-    text: str, entities: List[Dict[str, Any]], normalizer: Optional[EntityNormalizer] = None
+    text: str,
+    entities: List[Dict[str, Any]],
+    normalizer: Optional[EntityNormalizer] = None,
 ) -> List[Dict[str, Any]]:
     message = Message.build(text=text)
     message.set("entities", entities, add_to_output=True)
@@ -100,10 +102,16 @@ def test_normalizes_refund_request() -> None:
 
 @pytest.mark.parametrize(
     "shown, value, currency",
-    [("12,50 €", "12.50", "EUR"), ("30 euros", "30", "EUR"), ("£7.99", "7.99", "GBP"),
-     ("20 bucks", "20", "USD")],
+    [
+        ("12,50 €", "12.50", "EUR"),
+        ("30 euros", "30", "EUR"),
+        ("£7.99", "7.99", "GBP"),
+        ("20 bucks", "20", "USD"),
+    ],
 )
-def test_amount_gets_currency_at_its_offsets(shown: str, value: str, currency: str) -> None:
+def test_amount_gets_currency_at_its_offsets(
+    shown: str, value: str, currency: str
+) -> None:
     text = f"it cost {shown} last week"
 
     amount, currency_entity = _process(text, [_entity("amount", shown, text)])

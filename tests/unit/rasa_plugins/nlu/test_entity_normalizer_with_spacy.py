@@ -34,8 +34,10 @@ class RasaSpacyPipeline:
         self.model: SpacyModel = self.spacy_nlp.provide()
         self.tokenizer = SpacyTokenizer(SpacyTokenizer.get_default_config())
         self.extractor = SpacyEntityExtractor.create(
-            {**SpacyEntityExtractor.get_default_config(),
-             "dimensions": ["order_id", "amount", "date"]},
+            {
+                **SpacyEntityExtractor.get_default_config(),
+                "dimensions": ["order_id", "amount", "date"],
+            },
             storage,
             Resource("spacy_entity_extractor"),
             context,
@@ -74,7 +76,11 @@ def test_refund_request_is_extracted_and_normalised(
 
     entities = rasa_pipeline.parse(text)
 
-    assert _values(entities) == {"amount": "50", "currency": "USD", "order_id": "KL-482913"}
+    assert _values(entities) == {
+        "amount": "50",
+        "currency": "USD",
+        "order_id": "KL-482913",
+    }
     for entity in entities:
         assert entity["processors"] == ["EntityNormalizer"]
     amount = next(e for e in entities if e["entity"] == "amount")
@@ -88,15 +94,23 @@ def test_refund_request_is_extracted_and_normalised(
         ("Where is order #4471?", {"order_id": "4471"}),
         ("status of kl 482913 please", {"order_id": "KL-482913"}),
         ("my order number 370795561790", {"order_id": "370795561790"}),
-        ("refund 12,50 € by tomorrow",
-         {"amount": "12.50", "currency": "EUR", "date": "2024-05-09"}),
-        ("I paid £7.99 on March 3rd", {"amount": "7.99", "currency": "GBP",
-                                       "date": "2025-03-03"}),
-        ("Can I pay 1200 dollars next friday", {"amount": "1200", "currency": "USD",
-                                                "date": "2024-05-10"}),
+        (
+            "refund 12,50 € by tomorrow",
+            {"amount": "12.50", "currency": "EUR", "date": "2024-05-09"},
+        ),
+        (
+            "I paid £7.99 on March 3rd",
+            {"amount": "7.99", "currency": "GBP", "date": "2025-03-03"},
+        ),
+        (
+            "Can I pay 1200 dollars next friday",
+            {"amount": "1200", "currency": "USD", "date": "2024-05-10"},
+        ),
         ("move it to the 15th", {"date": "2024-05-15"}),
-        ("charged $1,499.00 for purchase 7731", {"amount": "1499", "currency": "USD",
-                                                 "order_id": "7731"}),
+        (
+            "charged $1,499.00 for purchase 7731",
+            {"amount": "1499", "currency": "USD", "order_id": "7731"},
+        ),
     ],
 )
 def test_messages_get_canonical_values(

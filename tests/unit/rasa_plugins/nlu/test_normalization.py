@@ -104,8 +104,15 @@ def test_parse_amount_rejects_unreadable_numbers(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text, code",
-    [("$", "USD"), ("dollars", "USD"), ("Euro", "EUR"), ("€", "EUR"), ("gbp", "GBP"),
-     ("quid", "GBP"), ("USD", "USD")],
+    [
+        ("$", "USD"),
+        ("dollars", "USD"),
+        ("Euro", "EUR"),
+        ("€", "EUR"),
+        ("gbp", "GBP"),
+        ("quid", "GBP"),
+        ("USD", "USD"),
+    ],
 )
 def test_normalize_currency(text: str, code: str) -> None:
     assert normalization.normalize_currency(text) == code
@@ -187,7 +194,9 @@ def test_parse_date_prefers_past_when_asked() -> None:
 def test_parse_date_clamps_and_skips_impossible_days() -> None:
     january_end = datetime.date(2024, 1, 31)
 
-    assert normalization.parse_date("in a month", january_end) == datetime.date(2024, 2, 29)
+    assert normalization.parse_date("in a month", january_end) == datetime.date(
+        2024, 2, 29
+    )
     assert normalization.parse_date("the 31st", datetime.date(2024, 4, 2)) == (
         datetime.date(2024, 5, 31)
     )

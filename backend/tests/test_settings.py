@@ -1,0 +1,45 @@
+"""Tests of settings from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from payments_backend.settings import DEFAULT_SQLITE_PATH, Settings
+
+
+def test_defaults_without_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url == f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    assert DEFAULT_SQLITE_PATH.is_absolute()
+    assert DEFAULT_SQLITE_PATH.parts[-3:] == ("backend", "var", "payments.db")
+    assert settings.api_key == "dev-backend-key"
+    assert settings.identity_signing_key == "dev-identity-signing-key-change-me"
+    assert (settings.host, settings.port, settings.seed) == ("127.0.0.1", 8080, True)
+
+
+def test_environment_overrides() -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql+psycopg://u@h/db",
+            "BACKEND_API_KEY": "k",
+            "IDENTITY_SIGNING_KEY": "s",
+            "BACKEND_HOST": "0.0.0.0",
+            "BACKEND_PORT": "9000",
+            "BACKEND_SEED": "false",
+            "BACKEND_PAGES_BASE_URL": "https://pay.test/",
+        }
+    )
+    assert settings == Settings(
+        database_url="postgresql+psycopg://u@h/db",
+        api_key="k",
+        identity_signing_key="s",
+        host="0.0.0.0",
+        port=9000,
+        seed=False,
+        pages_base_url="https://pay.test",
+    )
+
+
+def test_bad_boolean_is_rejected() -> None:
+    with pytest.raises(ValueError, match="BACKEND_SEED"):
+        Settings.from_env({"BACKEND_SEED": "maybe"})
