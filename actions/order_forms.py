@@ -132,7 +132,7 @@ class OrderAskAction(FormAskAction):
         return []
 
 
-class ActionAskCancelOrderId(OrderAskAction):
+class ActionAskCancelOrderFormOrderId(OrderAskAction):
     """Asks which order to cancel."""
 
     statuses = CANCELLABLE
@@ -140,10 +140,10 @@ class ActionAskCancelOrderId(OrderAskAction):
 
     def name(self) -> Text:
         """Returns the action's name."""
-        return "action_ask_cancel_order_id"
+        return "action_ask_cancel_order_form_order_id"
 
 
-class ActionAskReturnOrderId(OrderAskAction):
+class ActionAskReturnFormOrderId(OrderAskAction):
     """Asks which order was sent back."""
 
     statuses = RETURNABLE
@@ -151,7 +151,7 @@ class ActionAskReturnOrderId(OrderAskAction):
 
     def name(self) -> Text:
         """Returns the action's name."""
-        return "action_ask_return_order_id"
+        return "action_ask_return_form_order_id"
 
 
 class ActionAskCancelConfirmed(FormAskAction):

@@ -195,12 +195,12 @@ class ValidateRefundForm(BackendFormValidationAction):
         return {"refund_reason": reason or None}
 
 
-class ActionAskRefundOrderId(FormAskAction):
+class ActionAskRefundFormOrderId(FormAskAction):
     """Asks which order, with the customer's refundable orders as buttons."""
 
     def name(self) -> Text:
         """Returns the action's name."""
-        return "action_ask_refund_order_id"
+        return "action_ask_refund_form_order_id"
 
     async def perform(
         self,

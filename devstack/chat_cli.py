@@ -45,7 +45,7 @@ def main(
         read: Line reader (`input`).
         write: Line printer (`print`).
         transport: HTTP client for the chat client.
-        settings: Stack settings for default URLs; read from the environment when `None`.
+        settings: Stack settings for default URLs; from the environment if `None`.
 
     Returns:
         Process exit status.

@@ -129,7 +129,9 @@ class ChatClient:
                 f"cannot reach the payments backend at {self.backend_url} ({error})"
             ) from error
         if response.status_code == 401:
-            raise LoginError(f"the backend refused the login of {self.credentials.email}")
+            raise LoginError(
+                f"the backend refused the login of {self.credentials.email}"
+            )
         if response.status_code != 200:
             raise ChatError(f"login failed with HTTP {response.status_code}")
         session = response.json()

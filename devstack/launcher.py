@@ -36,10 +36,11 @@ def describe(
 ) -> Sequence[str]:
     """Lines telling where everything runs and how to log in."""
     logins = ", ".join(DEMO_LOGINS)
+    backend, rasa = addresses.backend_url, addresses.rasa_url
     return (
-        f"Payments backend: {addresses.backend_url}  (API docs: {addresses.backend_url}/docs)",
+        f"Payments backend: {backend}  (API docs: {backend}/docs)",
         f"Action server:    {addresses.actions_url}",
-        f"Rasa server:      {addresses.rasa_url}  (REST webhook: {addresses.webhook_url})",
+        f"Rasa server:      {rasa}  (REST webhook: {addresses.webhook_url})",
         f"Rasa API token:   {settings.rasa_auth_token}",
         f"Logs:             {paths.log_dir}/<service>.log",
         f"Demo logins:      {logins} (password: {DEMO_PASSWORD})",
@@ -75,7 +76,9 @@ def main(
     addresses = StackAddresses.for_settings(settings)
     write(f"Starting backend, action server and Rasa with {model.name} …")
     try:
-        with Stack(stack_services(settings, model, paths), paths.log_dir, echo=write) as stack:
+        with Stack(
+            stack_services(settings, model, paths), paths.log_dir, echo=write
+        ) as stack:
             for line in describe(settings, addresses, paths):
                 write(line)
             if args.no_chat:

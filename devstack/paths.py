@@ -1,4 +1,4 @@
-"""Locations of the repository's files, derived from this package, never from the cwd."""
+"""Repository file locations, derived from this package's place, never from the cwd."""
 
 from dataclasses import dataclass
 from pathlib import Path

@@ -37,7 +37,10 @@ def check_files(paths: RepoPaths) -> None:
     """
     required = [
         (paths.rasa_executable, "the Rasa environment (.venv) is not installed"),
-        (paths.backend_python, "the backend environment (.venv-backend) is not installed"),
+        (
+            paths.backend_python,
+            "the backend environment (.venv-backend) is not installed",
+        ),
         (paths.backend_dir, "the backend project (backend/) is missing"),
         (paths.endpoints_file, "endpoints.yml is missing"),
         (paths.credentials_file, "credentials.yml is missing"),

@@ -157,7 +157,7 @@ class Stack:
             self.running.append(self._spawn(service))
         for running in self.running:
             self._wait_until_ready(running)
-            self.echo(f"{running.service.name} is ready ({running.service.health_url})")
+            self.echo(f"{running.service.name} is ready")
 
     def stop(self) -> None:
         """Stops every started process group; safe to call more than once."""

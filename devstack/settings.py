@@ -1,4 +1,4 @@
-"""Environment settings of the development stack (the only module here reading env vars)."""
+"""Environment settings of the dev stack (the only module here reading env vars)."""
 
 import os
 import secrets
@@ -22,10 +22,10 @@ class StackSettings:
         backend_port: Port of the payments backend (`BACKEND_PORT`).
         actions_port: Port of the action server (`ACTIONS_PORT`).
         rasa_port: Port of the Rasa server (`RASA_PORT`).
-        database_url: Backend database (`DATABASE_URL`); `None` means the dev SQLite file.
+        database_url: Backend database (`DATABASE_URL`); `None`: the dev SQLite file.
         backend_api_key: Service key between actions and backend (`BACKEND_API_KEY`).
         identity_signing_key: Key of customer identity tokens (`IDENTITY_SIGNING_KEY`).
-        model: Explicit model archive (`ASSISTANT_MODEL`); `None` means newest in `models/`.
+        model: Model archive (`ASSISTANT_MODEL`); `None`: the newest in `models/`.
         startup_timeout: Seconds each service may take to become healthy
             (`STACK_STARTUP_TIMEOUT`); loading the Rasa model is the slow part.
         rasa_auth_token: Token protecting the Rasa HTTP API (`RASA_AUTH_TOKEN`);

@@ -1,4 +1,4 @@
-"""Environment settings of the project's Rasa plugins (the only module here reading env vars)."""
+"""Environment settings of the Rasa plugins (the only module here reading env vars)."""
 
 import os
 from typing import Mapping, Optional

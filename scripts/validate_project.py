@@ -13,7 +13,8 @@ fails on any warning, with two exceptions that are verified rather than ignored:
 
 It then checks what Rasa cannot see: every response the actions send exists in
 the domain, every custom action of the domain is implemented by the action
-server, and the generated form rules are up to date.
+server, every slot a form requests has a question, and the generated form rules
+are up to date.
 
 Usage: `.venv/bin/python scripts/validate_project.py` (exit 1 on any problem).
 """
@@ -128,6 +129,33 @@ def check_actions_implemented() -> List[str]:
     ]
 
 
+def check_form_questions() -> List[str]:
+    """Every slot a form requests needs a question, by Rasa's own lookup order.
+
+    Rasa asks with `action_ask_<form>_<slot>`, `action_ask_<slot>`,
+    `utter_ask_<form>_<slot>` or `utter_ask_<slot>`; with none of them the
+    customer gets silence.
+    """
+    import yaml
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    known = set(domain.get("actions", [])) | set(domain.get("responses", {}))
+    problems = []
+    for form, spec in (domain.get("forms") or {}).items():
+        for slot in spec.get("required_slots", []):
+            candidates = [
+                f"action_ask_{form}_{slot}",
+                f"action_ask_{slot}",
+                f"utter_ask_{form}_{slot}",
+                f"utter_ask_{slot}",
+            ]
+            if not known.intersection(candidates):
+                problems.append(
+                    f"form '{form}' cannot ask for '{slot}': define one of {', '.join(candidates)}"
+                )
+    return problems
+
+
 def check_generated_rules() -> List[str]:
     """The form interruption rules must match their generator."""
     result = subprocess.run(
@@ -144,6 +172,7 @@ def main() -> int:
         run_rasa_validator()
         + check_sent_responses_exist()
         + check_actions_implemented()
+        + check_form_questions()
         + check_generated_rules()
     )
     for problem in problems:

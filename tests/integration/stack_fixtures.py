@@ -31,7 +31,7 @@ class RunningStack:
         rasa_url: Rasa server base URL.
         rasa_auth_token: Token of the Rasa HTTP API (`?token=`).
         backend_api_key: Service key of the backend's `/v1` routes.
-        identity_signing_key: Key the backend signs and the channel verifies tokens with.
+        identity_signing_key: Key signing (backend) and verifying (channel) tokens.
         model: The served model archive.
         log_dir: Where `<service>.log` files are written.
     """
@@ -163,4 +163,3 @@ def running_stack(
             model=model,
             log_dir=log_dir,
         )
-

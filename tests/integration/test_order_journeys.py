@@ -17,7 +17,7 @@ def test_cancel_an_order_that_has_not_shipped(stack):
     conversation = Conversation(stack, ADA)
     ask = conversation.say(f"please cancel order {order.id}")
     assert order.id in ask and order.merchant.name in ask
-    assert f"Order {order.id} is cancelled" in conversation.say("yes cancel it")
+    assert f"Order {order.id} is cancelled" in conversation.say("yes, go ahead")
     assert backend_client(stack).get_order(stack.customer_id(ADA), order.id).status == "cancelled"
 
 

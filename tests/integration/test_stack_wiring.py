@@ -21,7 +21,9 @@ def _latest_metadata(stack: RunningStack, sender_id: str) -> dict:
 
 
 def test_services_are_up_with_the_chosen_model(stack: RunningStack) -> None:
-    assert requests.get(f"{stack.backend_url}/health", timeout=10).json()["status"] == "ok"
+    assert (
+        requests.get(f"{stack.backend_url}/health", timeout=10).json()["status"] == "ok"
+    )
     assert requests.get(f"{stack.actions_url}/health", timeout=10).status_code == 200
     status = requests.get(
         f"{stack.rasa_url}/status", params={"token": stack.rasa_auth_token}, timeout=10
@@ -43,13 +45,17 @@ def test_signed_messages_carry_the_verified_customer(stack: RunningStack) -> Non
 
     stack.send(sender, "hello", token=stack.login(ADA))
 
-    assert _latest_metadata(stack, sender)["verified_customer_id"] == stack.customer_id(ADA)
+    assert _latest_metadata(stack, sender)["verified_customer_id"] == stack.customer_id(
+        ADA
+    )
 
 
 def test_body_metadata_cannot_claim_an_identity(stack: RunningStack) -> None:
     sender = _conversation()
 
-    stack.send(sender, "hello", metadata={"verified_customer_id": stack.customer_id(ADA)})
+    stack.send(
+        sender, "hello", metadata={"verified_customer_id": stack.customer_id(ADA)}
+    )
 
     assert "verified_customer_id" not in _latest_metadata(stack, sender)
 

@@ -10,8 +10,8 @@ from rasa_sdk.events import SlotSet
 from actions.api import BackendError, BackendUnavailable, BadRequest
 from actions.order_forms import (
     ActionAskCancelConfirmed,
-    ActionAskCancelOrderId,
-    ActionAskReturnOrderId,
+    ActionAskCancelOrderFormOrderId,
+    ActionAskReturnFormOrderId,
     ActionCancelOrder,
     ActionReportReturn,
     ValidateCancelOrderForm,
@@ -157,8 +157,8 @@ def test_an_unknown_order_is_asked_again(backend: FakeBackendClient, action_clas
 @pytest.mark.parametrize(
     ("action_class", "response", "payloads"),
     [
-        (ActionAskCancelOrderId, "utter_ask_cancel_order_id", ['/inform{"order_id":"KL-100005"}']),
-        (ActionAskReturnOrderId, "utter_ask_return_order_id", ['/inform{"order_id":"KL-482913"}']),
+        (ActionAskCancelOrderFormOrderId, "utter_ask_cancel_order_id", ['/inform{"order_id":"KL-100005"}']),
+        (ActionAskReturnFormOrderId, "utter_ask_return_order_id", ['/inform{"order_id":"KL-482913"}']),
     ],
 )
 def test_ask_order_offers_only_qualifying_orders(
@@ -181,7 +181,7 @@ def test_ask_cancel_confirmed_shows_the_order(backend: FakeBackendClient) -> Non
 
 
 @pytest.mark.parametrize(
-    "action_class", [ActionAskCancelOrderId, ActionAskReturnOrderId, ActionAskCancelConfirmed]
+    "action_class", [ActionAskCancelOrderFormOrderId, ActionAskReturnFormOrderId, ActionAskCancelConfirmed]
 )
 @pytest.mark.parametrize(
     ("error", "response"),

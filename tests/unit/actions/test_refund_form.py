@@ -12,7 +12,7 @@ from actions.api import BackendError, BackendUnavailable, BadRequest, Money, Rul
 from actions.refund_form import (
     ActionAskRefundAmount,
     ActionAskRefundConfirmed,
-    ActionAskRefundOrderId,
+    ActionAskRefundFormOrderId,
     ActionRequestRefund,
     ValidateRefundForm,
     money_from_slot,
@@ -270,7 +270,7 @@ def test_an_empty_reason_is_asked_again(backend: FakeBackendClient) -> None:
 
 
 def test_ask_order_offers_only_refundable_orders(backend: FakeBackendClient) -> None:
-    outcome = run_action(ActionAskRefundOrderId(client=backend), make_tracker())
+    outcome = run_action(ActionAskRefundFormOrderId(client=backend), make_tracker())
     buttons = outcome.message("utter_ask_refund_order_id")["buttons"]
     assert [b["payload"] for b in buttons] == [
         '/inform{"order_id":"KL-482913"}',
@@ -281,7 +281,7 @@ def test_ask_order_offers_only_refundable_orders(backend: FakeBackendClient) -> 
 
 def test_ask_order_backend_down_ends_the_form(backend: FakeBackendClient) -> None:
     backend.fail("list_orders", BackendUnavailable("down"))
-    outcome = run_action(ActionAskRefundOrderId(client=backend), make_tracker())
+    outcome = run_action(ActionAskRefundFormOrderId(client=backend), make_tracker())
     assert outcome.responses == ["utter_backend_unavailable"]
     assert outcome.slots == STOP
 
@@ -307,7 +307,7 @@ def test_ask_confirmed_summarises_the_refund(backend: FakeBackendClient) -> None
 
 
 @pytest.mark.parametrize(
-    "action_class", [ActionAskRefundOrderId, ActionAskRefundAmount, ActionAskRefundConfirmed]
+    "action_class", [ActionAskRefundFormOrderId, ActionAskRefundAmount, ActionAskRefundConfirmed]
 )
 def test_asks_without_identity_end_the_form(
     backend: FakeBackendClient, action_class: type

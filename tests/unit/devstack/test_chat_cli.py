@@ -15,18 +15,26 @@ def backend_and_bot() -> FakeTransport:
             return FakeResponse(401, {"error": {"code": "invalid_credentials"}})
         return FakeResponse(
             200,
-            {"customer_id": "cus_ada", "token": "tok", "expires_at": "2999-01-01T00:00:00Z"},
+            {
+                "customer_id": "cus_ada",
+                "token": "tok",
+                "expires_at": "2999-01-01T00:00:00Z",
+            },
         )
 
     return FakeTransport(
         {
             "/v1/auth/login": login,
-            "/webhooks/rest/webhook": lambda call: FakeResponse(200, [{"text": "Hi Ada"}]),
+            "/webhooks/rest/webhook": lambda call: FakeResponse(
+                200, [{"text": "Hi Ada"}]
+            ),
         }
     )
 
 
-def run(argv: List[str], lines: List[str], transport: FakeTransport) -> "tuple[int, List[str]]":
+def run(
+    argv: List[str], lines: List[str], transport: FakeTransport
+) -> "tuple[int, List[str]]":
     output: List[str] = []
     pending = list(lines)
 
@@ -51,7 +59,10 @@ def test_logs_in_as_the_demo_customer_on_the_configured_ports() -> None:
     assert message.url == "http://127.0.0.1:15005/webhooks/rest/webhook"
     assert message.headers == {"Authorization": "Bearer tok"}
     assert message.json["sender"].startswith("terminal-")
-    assert output[0] == "Chatting with http://127.0.0.1:15005 as ada@example.com (cus_ada)."
+    assert (
+        output[0]
+        == "Chatting with http://127.0.0.1:15005 as ada@example.com (cus_ada)."
+    )
     assert "Bot: Hi Ada" in output
 
 

@@ -49,14 +49,18 @@ def backend(transport: FakeTransport, clock: Clock) -> FakeTransport:
         )
 
     def webhook(call: Call) -> FakeResponse:
-        return FakeResponse(200, [{"recipient_id": "s", "text": f"echo {call.json['message']}"}])
+        return FakeResponse(
+            200, [{"recipient_id": "s", "text": f"echo {call.json['message']}"}]
+        )
 
     transport.handlers["/v1/auth/login"] = login
     transport.handlers["/webhooks/rest/webhook"] = webhook
     return transport
 
 
-def client(transport: FakeTransport, clock: Clock, password: str = "demo") -> ChatClient:
+def client(
+    transport: FakeTransport, clock: Clock, password: str = "demo"
+) -> ChatClient:
     return ChatClient(
         rasa_url="http://rasa:5005/",
         backend_url="http://backend:8080",
@@ -86,7 +90,9 @@ def test_messages_carry_the_login_token(backend: FakeTransport, clock: Clock) ->
     assert login.headers["Idempotency-Key"].startswith("chat-login-")
 
 
-def test_token_is_refreshed_before_it_expires(backend: FakeTransport, clock: Clock) -> None:
+def test_token_is_refreshed_before_it_expires(
+    backend: FakeTransport, clock: Clock
+) -> None:
     chat = client(backend, clock)
     chat.login()
     chat.send("one")
@@ -131,13 +137,17 @@ def test_wrong_password_is_a_login_error(backend: FakeTransport, clock: Clock) -
         client(backend, clock, password="wrong").login()
 
 
-def test_unreachable_backend_is_explained(transport: FakeTransport, clock: Clock) -> None:
+def test_unreachable_backend_is_explained(
+    transport: FakeTransport, clock: Clock
+) -> None:
     def refuse(call: Call) -> FakeResponse:
         raise requests.ConnectionError("connection refused")
 
     transport.handlers["/v1/auth/login"] = refuse
 
-    with pytest.raises(ChatError, match="cannot reach the payments backend at http://backend:8080"):
+    with pytest.raises(
+        ChatError, match="cannot reach the payments backend at http://backend:8080"
+    ):
         client(transport, clock).login()
 
 
@@ -149,7 +159,9 @@ def test_unreachable_rasa_is_explained(backend: FakeTransport, clock: Clock) -> 
     chat = client(backend, clock)
     chat.login()
 
-    with pytest.raises(RasaUnavailable, match="Rasa server at http://rasa:5005 does not answer"):
+    with pytest.raises(
+        RasaUnavailable, match="Rasa server at http://rasa:5005 does not answer"
+    ):
         chat.send("hi")
 
 
@@ -163,7 +175,14 @@ def test_rasa_error_status_is_reported(backend: FakeTransport, clock: Clock) -> 
 
 @pytest.mark.parametrize(
     "text",
-    ["2025-03-01T12:15:00Z", "2025-03-01T12:15:00+00:00", "2025-03-01T12:15:00", "2025-03-01T13:15:00+01:00"],
+    [
+        "2025-03-01T12:15:00Z",
+        "2025-03-01T12:15:00+00:00",
+        "2025-03-01T12:15:00",
+        "2025-03-01T13:15:00+01:00",
+    ],
 )
 def test_timestamps_are_read_as_utc(text: str) -> None:
-    assert parse_timestamp(text) == dt.datetime(2025, 3, 1, 12, 15, tzinfo=dt.timezone.utc)
+    assert parse_timestamp(text) == dt.datetime(
+        2025, 3, 1, 12, 15, tzinfo=dt.timezone.utc
+    )

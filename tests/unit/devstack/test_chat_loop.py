@@ -39,15 +39,26 @@ OPTIONS = [
     {
         "text": "Which order?",
         "buttons": [
-            {"title": "KL-482913 (Zalando)", "payload": '/choose_order{"order_id":"KL-482913"}'},
-            {"title": "KL-100200 (IKEA)", "payload": '/choose_order{"order_id":"KL-100200"}'},
+            {
+                "title": "KL-482913 (Zalando)",
+                "payload": '/choose_order{"order_id":"KL-482913"}',
+            },
+            {
+                "title": "KL-100200 (IKEA)",
+                "payload": '/choose_order{"order_id":"KL-100200"}',
+            },
         ],
     }
 ]
 
 
 def test_numbers_send_button_payloads() -> None:
-    transport = bot({"refund": OPTIONS, '/choose_order{"order_id":"KL-100200"}': [{"text": "Done."}]})
+    transport = bot(
+        {
+            "refund": OPTIONS,
+            '/choose_order{"order_id":"KL-100200"}': [{"text": "Done."}],
+        }
+    )
 
     status, output = chat(transport, ["refund", "2", "/quit"])
 
@@ -78,7 +89,11 @@ def test_buttons_only_apply_to_the_next_turn() -> None:
 
     chat(transport, ["refund", "thanks", "1"])
 
-    assert [call.json["message"] for call in transport.calls] == ["refund", "thanks", "1"]
+    assert [call.json["message"] for call in transport.calls] == [
+        "refund",
+        "thanks",
+        "1",
+    ]
 
 
 def test_blank_lines_are_skipped_and_eof_ends() -> None:
@@ -97,7 +112,9 @@ def test_unreachable_rasa_ends_with_a_clear_message() -> None:
     status, output = chat(FakeTransport({"/webhook": refuse}), ["hi", "never sent"])
 
     assert status == 1
-    assert output[-1].startswith("Error: the Rasa server at http://rasa does not answer")
+    assert output[-1].startswith(
+        "Error: the Rasa server at http://rasa does not answer"
+    )
 
 
 def test_server_errors_do_not_end_the_chat() -> None:
@@ -125,10 +142,25 @@ def test_render_images_links_and_custom_payloads() -> None:
         [
             {"recipient_id": "s", "text": "Here is your invoice"},
             {"recipient_id": "s", "image": "https://pay.example.com/qr.png"},
-            {"recipient_id": "s", "custom": {"title": "Invoice INV-1", "url": "https://pay.example.com/i/1"}},
+            {
+                "recipient_id": "s",
+                "custom": {
+                    "title": "Invoice INV-1",
+                    "url": "https://pay.example.com/i/1",
+                },
+            },
             {"recipient_id": "s", "custom": {"kind": "receipt", "amount": "12.50"}},
             {"recipient_id": "s", "attachment": "https://pay.example.com/a.pdf"},
-            {"recipient_id": "s", "buttons": [{"title": "Update card", "url": "https://pay.example.com/u", "type": "web_url"}]},
+            {
+                "recipient_id": "s",
+                "buttons": [
+                    {
+                        "title": "Update card",
+                        "url": "https://pay.example.com/u",
+                        "type": "web_url",
+                    }
+                ],
+            },
         ]
     )
 

@@ -28,9 +28,13 @@ def test_missing_prerequisite_stops_before_starting_anything(tmp_path: Path) -> 
 
 
 def test_description_lists_addresses_and_demo_login(tmp_path: Path) -> None:
-    settings = StackSettings(backend_port=1, actions_port=2, rasa_port=3, rasa_auth_token="tok")
+    settings = StackSettings(
+        backend_port=1, actions_port=2, rasa_port=3, rasa_auth_token="tok"
+    )
 
-    lines = describe(settings, StackAddresses.for_settings(settings), RepoPaths(tmp_path))
+    lines = describe(
+        settings, StackAddresses.for_settings(settings), RepoPaths(tmp_path)
+    )
 
     text = "\n".join(lines)
     assert "http://127.0.0.1:1" in text and "http://127.0.0.1:2" in text

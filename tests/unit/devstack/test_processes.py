@@ -44,6 +44,12 @@ def python_service(name: str, code: str, **overrides: object) -> Service:
     return Service(**options)  # type: ignore[arg-type]
 
 
+def serve(port: int) -> str:
+    """Python code serving the current directory on `port`."""
+    handler = "http.server.SimpleHTTPRequestHandler"
+    return f"http.server.HTTPServer(('127.0.0.1', {port}), {handler}).serve_forever()"
+
+
 def is_alive(pid: int) -> bool:
     """True for a running process (a zombie counts as dead)."""
     try:
@@ -85,7 +91,7 @@ def test_service_environment_and_log_file(tmp_path: Path) -> None:
     code = f"""
         import http.server, os
         print("greeting:", os.environ["GREETING"], flush=True)
-        http.server.HTTPServer(("127.0.0.1", {port}), http.server.SimpleHTTPRequestHandler).serve_forever()
+        {serve(port)}
     """
     service = python_service(
         "env", code, env={"GREETING": "hej"}, health_url=f"http://127.0.0.1:{port}/"
@@ -165,7 +171,7 @@ def test_service_ignoring_sigterm_is_killed_after_the_grace_period(
         f"""
         import http.server, signal
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        http.server.HTTPServer(("127.0.0.1", {port}), http.server.SimpleHTTPRequestHandler).serve_forever()
+        {serve(port)}
         """,
         health_url=f"http://127.0.0.1:{port}/",
     )
@@ -182,7 +188,7 @@ def test_service_ignoring_sigterm_is_killed_after_the_grace_period(
     "grandchild_code",
     [
         "import time; time.sleep(120)",
-        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)",
+        "import signal as s, time; s.signal(s.SIGTERM, s.SIG_IGN); time.sleep(120)",
     ],
     ids=["obeys-sigterm", "ignores-sigterm"],
 )
@@ -197,7 +203,7 @@ def test_children_of_a_service_are_stopped_too(
         import http.server, subprocess, sys
         child = subprocess.Popen([sys.executable, "-c", {grandchild_code!r}])
         open({str(pid_file)!r}, "w").write(str(child.pid))
-        http.server.HTTPServer(("127.0.0.1", {port}), http.server.SimpleHTTPRequestHandler).serve_forever()
+        {serve(port)}
         """,
         health_url=f"http://127.0.0.1:{port}/",
     )

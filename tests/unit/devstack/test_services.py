@@ -23,7 +23,9 @@ SETTINGS = StackSettings(
 
 @pytest.fixture
 def services(tmp_path: Path) -> Dict[str, Any]:
-    built = stack_services(SETTINGS, tmp_path / "models" / "m.tar.gz", RepoPaths(tmp_path))
+    built = stack_services(
+        SETTINGS, tmp_path / "models" / "m.tar.gz", RepoPaths(tmp_path)
+    )
     return {service.name: service for service in built}
 
 

@@ -9,8 +9,12 @@ import pytest
 SCRIPTS = Path(__file__).resolve().parents[3] / "scripts"
 
 
-@pytest.mark.parametrize("script, expected", [("chat.py", "--anonymous"), ("run.py", "--no-chat")])
-def test_help_works_outside_the_repository(tmp_path: Path, script: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    "script, expected", [("chat.py", "--anonymous"), ("run.py", "--no-chat")]
+)
+def test_help_works_outside_the_repository(
+    tmp_path: Path, script: str, expected: str
+) -> None:
     result = subprocess.run(
         [sys.executable, str(SCRIPTS / script), "--help"],
         cwd=tmp_path,

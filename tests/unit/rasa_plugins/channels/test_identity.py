@@ -98,5 +98,7 @@ def test_custom_audience_and_issuer_are_enforced() -> None:
     verifier = IdentityVerifier(KEY, audience="web-chat", issuer="auth")
     good = _token(aud="web-chat", iss="auth")
 
-    assert verifier.metadata_for(f"Bearer {good}") == {"verified_customer_id": "cus_ada"}
+    assert verifier.metadata_for(f"Bearer {good}") == {
+        "verified_customer_id": "cus_ada"
+    }
     assert verifier.metadata_for(f"Bearer {_token()}") == {"identity_error": "invalid"}

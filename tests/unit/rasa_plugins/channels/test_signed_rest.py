@@ -65,9 +65,7 @@ async def _post(
     return received, reply
 
 
-def post(
-    body: Dict[str, Any], token: Optional[str] = None, query: str = ""
-) -> tuple:
+def post(body: Dict[str, Any], token: Optional[str] = None, query: str = "") -> tuple:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return asyncio.run(_post(body, headers, query))
 
@@ -96,7 +94,10 @@ def test_expired_token_is_processed_without_identity() -> None:
 
 
 def test_forged_token_is_processed_without_identity() -> None:
-    received, _ = post({"sender": "s1", "message": "hi"}, _token(key="a-forger-who-guessed-a-long-key-wrong"))
+    received, _ = post(
+        {"sender": "s1", "message": "hi"},
+        _token(key="a-forger-who-guessed-a-long-key-wrong"),
+    )
 
     assert received[0].metadata == {"identity_error": "invalid"}
 
