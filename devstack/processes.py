@@ -180,6 +180,48 @@ class Stack:
         finally:
             self._restore_signal_handlers()
 
+    def stop_service(self, name: str) -> None:
+        """Stops one running service (to inject an outage); `restart_service` brings it back.
+
+        Args:
+            name: The service's name.
+        """
+        running = self._find(name)
+        _signal_group(running.process, signal.SIGTERM)
+        try:
+            running.process.wait(self.grace_period)
+        except subprocess.TimeoutExpired:
+            _signal_group(running.process, signal.SIGKILL)
+            running.process.wait()
+
+    def restart_service(self, name: str) -> None:
+        """Starts a stopped service again and waits until it is ready.
+
+        Args:
+            name: The service's name.
+
+        Raises:
+            ServiceStartError: It did not come back.
+        """
+        index = self.running.index(self._find(name))
+        self.running[index] = self._spawn(self.running[index].service, append_log=True)
+        self._wait_until_ready(self.running[index])
+
+    def freeze_service(self, name: str, frozen: bool) -> None:
+        """Suspends (SIGSTOP) or resumes (SIGCONT) a service: it accepts connections but never answers.
+
+        Args:
+            name: The service's name.
+            frozen: `True` to suspend, `False` to resume.
+        """
+        _signal_group(self._find(name).process, signal.SIGSTOP if frozen else signal.SIGCONT)
+
+    def _find(self, name: str) -> RunningService:
+        for running in self.running:
+            if running.service.name == name:
+                return running
+        raise KeyError(f"no service named {name!r} in this stack")
+
     def check_alive(self) -> None:
         """Raises if a started service has exited.
 
@@ -190,11 +232,11 @@ class Stack:
             if running.process.poll() is not None:
                 raise self._failure(running, "exited")
 
-    def _spawn(self, service: Service) -> RunningService:
+    def _spawn(self, service: Service, append_log: bool = False) -> RunningService:
         log_file = self.log_dir / f"{service.name}.log"
         env = dict(os.environ if self.base_env is None else self.base_env)
         env.update(service.env)
-        with log_file.open("wb") as log:
+        with log_file.open("ab" if append_log else "wb") as log:
             try:
                 process = subprocess.Popen(
                     list(service.argv),

@@ -44,7 +44,26 @@ class RunningStack:
     identity_signing_key: str
     model: Path
     log_dir: Path
+    processes: Stack
     http: requests.Session = field(default_factory=requests.Session)
+
+    @contextlib.contextmanager
+    def backend_down(self) -> Iterator[None]:
+        """The backend process is stopped inside the block and restarted after it."""
+        self.processes.stop_service("backend")
+        try:
+            yield
+        finally:
+            self.processes.restart_service("backend")
+
+    @contextlib.contextmanager
+    def backend_frozen(self) -> Iterator[None]:
+        """The backend accepts connections but answers nothing inside the block."""
+        self.processes.freeze_service("backend", True)
+        try:
+            yield
+        finally:
+            self.processes.freeze_service("backend", False)
 
     def login(self, email: str, password: str = DEMO_PASSWORD) -> str:
         """Logs a demo customer in at the backend and returns the identity token."""
@@ -152,7 +171,7 @@ def running_stack(
     model = resolve_model(settings, paths)
     log_dir = paths.log_dir / "integration"
     addresses = StackAddresses.for_settings(settings)
-    with Stack(stack_services(settings, model, paths), log_dir, handle_signals=False):
+    with Stack(stack_services(settings, model, paths), log_dir, handle_signals=False) as processes:
         yield RunningStack(
             backend_url=addresses.backend_url,
             actions_url=addresses.actions_url,
@@ -162,4 +181,5 @@ def running_stack(
             identity_signing_key=settings.identity_signing_key,
             model=model,
             log_dir=log_dir,
+            processes=processes,
         )

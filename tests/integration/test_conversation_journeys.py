@@ -70,7 +70,7 @@ def test_forged_token_gets_no_account_data(stack):
     forged = jwt.encode(
         {"sub": stack.customer_id(ADA), "iss": "payments-backend", "aud": "payments-assistant",
          "iat": int(time.time()), "exp": int(time.time()) + 600},
-        "not-the-signing-key",
+        "not-the-signing-key-but-just-as-long-as-one",
         algorithm="HS256",
     )
     reply = Conversation(stack, token=forged).say("what's my balance?")

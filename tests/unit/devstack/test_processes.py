@@ -272,3 +272,34 @@ def test_services_die_when_the_stack_process_is_killed(tmp_path: Path) -> None:
         owner_process.wait()
 
     assert wait_dead(service_pid)
+
+
+def test_a_stopped_service_can_be_restarted(tmp_path: Path) -> None:
+    service = http_service("web", tmp_path)
+    with Stack([service], tmp_path / "logs", handle_signals=False) as stack:
+        first_pid = stack.running[0].process.pid
+        stack.stop_service("web")
+        assert wait_dead(first_pid)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(service.health_url, timeout=2)
+        stack.restart_service("web")
+        assert stack.running[0].process.pid != first_pid
+        assert requests.get(service.health_url, timeout=5).status_code == 200
+        restarted_pid = stack.running[0].process.pid
+    assert wait_dead(restarted_pid)
+
+
+def test_a_frozen_service_accepts_but_does_not_answer(tmp_path: Path) -> None:
+    service = http_service("web", tmp_path)
+    with Stack([service], tmp_path / "logs", handle_signals=False) as stack:
+        stack.freeze_service("web", True)
+        with pytest.raises(requests.Timeout):
+            requests.get(service.health_url, timeout=1)
+        stack.freeze_service("web", False)
+        assert requests.get(service.health_url, timeout=5).status_code == 200
+
+
+def test_unknown_service_name_is_an_error(tmp_path: Path) -> None:
+    with Stack([http_service("web", tmp_path)], tmp_path / "logs", handle_signals=False) as stack:
+        with pytest.raises(KeyError):
+            stack.stop_service("nope")
