@@ -86,7 +86,7 @@ integration-test: train
 conversation-test: train
 	@echo "==> conversation tests (rasa test on tests/conversations)"
 	@$(VENV)/bin/rasa test core --model $$($(PY) scripts/train_if_changed.py --print-path) \
-	  --stories tests/conversations --out results/conversations --fail-on-prediction-errors --no-plot
+	  --stories tests/conversations --out results/conversations --fail-on-prediction-errors --no-plot --e2e
 
 # Trains its own NLU model to time it, then scores ../shared/eval/nlu_dev.csv.
 bench: setup

@@ -14,6 +14,8 @@ FALLBACK_INTENT = "nlu_fallback"
 
 #: The slots every form fills; leaving a form clears them.
 FORM_SLOTS = [
+    "order_id",
+    "merchant",
     "refund_amount",
     "refund_reason",
     "refund_confirmed",

@@ -33,7 +33,30 @@ EXITS = {
     "complaint": ["utter_complaint", "utter_human_handoff"],
 }
 
-OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "data" / "rules" / "form_interruptions.yml"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "data" / "rules" / "form_interruptions.yml"
+
+#: Free-text slots take any message as their answer, so a side question or a
+#: request to leave would be swallowed unless its intent is excluded. Texts NLU
+#: could not place (nlu_fallback, out_of_scope) stay possible answers: a refund
+#: reason often looks like nothing else, and validation re-asks a bad amount.
+MUST_EXCLUDE = (set(SIDE_QUESTIONS) - {"nlu_fallback", "out_of_scope"}) | {"stop", "human_handoff"}
+
+
+def free_text_gaps(domain_file: pathlib.Path = ROOT / "domain.yml") -> list:
+    """Free-text form slots whose `not_intent` lets an interruption through."""
+    import yaml
+
+    domain = yaml.safe_load(domain_file.read_text())
+    gaps = []
+    for slot, spec in domain.get("slots", {}).items():
+        for mapping in spec.get("mappings", []):
+            if mapping.get("type") != "from_text" or not mapping.get("conditions"):
+                continue
+            missing = MUST_EXCLUDE - set(mapping.get("not_intent") or [])
+            if missing:
+                gaps.append(f"slot '{slot}' takes {sorted(missing)} as an answer: add them to not_intent")
+    return gaps
 
 
 def render() -> str:
@@ -76,10 +99,11 @@ def main() -> int:
     """Writes the file, or with `--check` fails when it is out of date."""
     text = render()
     if "--check" in sys.argv:
+        problems = free_text_gaps()
         if not OUTPUT.exists() or OUTPUT.read_text() != text:
-            print(f"{OUTPUT} is out of date: run scripts/generate_form_rules.py")
-            return 1
-        return 0
+            problems.append(f"{OUTPUT} is out of date: run scripts/generate_form_rules.py")
+        print("\n".join(problems))
+        return 1 if problems else 0
     OUTPUT.write_text(text)
     print(f"wrote {OUTPUT}")
     return 0
