@@ -25,6 +25,8 @@ FORM_SLOTS = [
     "extension_confirmed",
     "cancel_confirmed",
     "instalment_id",
+    "verification_email",
+    "verification_code",
 ]
 
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import List, Sequence
 
 import requests
 
@@ -62,9 +62,13 @@ def backend_service(
     database_url: str,
     api_key: str,
     identity_signing_key: str,
+    browser_origins: Sequence[str] = (),
     timeout: float = BACKEND_STARTUP_TIMEOUT,
 ) -> Service:
-    """The payments backend (FastAPI, its own Python 3.11 venv).
+    """The payments backend (FastAPI, its own Python 3.11 venv), in development mode.
+
+    Development mode: one-time codes can be read from the outbox route (there is
+    no mail server), and the web chat page's origin may call the login route.
 
     Args:
         paths: Repository paths.
@@ -72,6 +76,7 @@ def backend_service(
         database_url: SQLAlchemy URL; the backend seeds an empty database.
         api_key: Service key the action server presents.
         identity_signing_key: Key for the identity tokens issued at login.
+        browser_origins: Origins allowed by CORS (the web chat page).
         timeout: Startup timeout in seconds.
 
     Returns:
@@ -88,6 +93,8 @@ def backend_service(
             "IDENTITY_SIGNING_KEY": identity_signing_key,
             "BACKEND_HOST": LOOPBACK,
             "BACKEND_PORT": str(port),
+            "BACKEND_DEV_OUTBOX": "true",
+            "BACKEND_CORS_ORIGINS": ",".join(browser_origins),
         },
         health_url=f"{url(port)}/health",
         startup_timeout=timeout,
@@ -99,6 +106,7 @@ def action_server_service(
     port: int,
     backend_url: str,
     backend_api_key: str,
+    identity_signing_key: str,
     timeout: float = ACTIONS_STARTUP_TIMEOUT,
 ) -> Service:
     """The Rasa SDK action server running the project's `actions` package.
@@ -108,6 +116,7 @@ def action_server_service(
         port: Listening port.
         backend_url: Base URL of the payments backend.
         backend_api_key: Service key for the backend.
+        identity_signing_key: Signs the identity grants of visitors verified by code.
         timeout: Startup timeout in seconds.
 
     Returns:
@@ -130,6 +139,7 @@ def action_server_service(
             "PYTHONPATH": str(paths.root),
             "BACKEND_URL": backend_url,
             "BACKEND_API_KEY": backend_api_key,
+            "IDENTITY_SIGNING_KEY": identity_signing_key,
         },
         health_url=f"{url(port)}/health",
         startup_timeout=timeout,
@@ -154,8 +164,9 @@ def rasa_service(
     identity_signing_key: str,
     auth_token: str,
     timeout: float,
+    backend_url: str = "",
 ) -> Service:
-    """The Rasa server with the HTTP API and the signed REST channel.
+    """The Rasa server with the HTTP API, the project's channels and the web chat page.
 
     Args:
         paths: Repository paths.
@@ -166,6 +177,7 @@ def rasa_service(
         identity_signing_key: Key the channel verifies customer tokens with.
         auth_token: Token required by the HTTP API (`?token=`).
         timeout: Seconds allowed for loading the model.
+        backend_url: Where the web chat page logs customers in.
 
     Returns:
         The service description.
@@ -197,6 +209,7 @@ def rasa_service(
             "PYTHONPATH": str(paths.root),
             "ACTION_ENDPOINT_URL": action_endpoint_url,
             "IDENTITY_SIGNING_KEY": identity_signing_key,
+            "WEBCHAT_BACKEND_URL": backend_url,
         },
         health_url=f"{url(port)}/status?token={auth_token}",
         is_ready=is_model_loaded,
@@ -225,6 +238,10 @@ def stack_services(
             settings.database_url or paths.dev_database_url,
             settings.backend_api_key,
             settings.identity_signing_key,
+            browser_origins=(
+                addresses.rasa_url,
+                addresses.rasa_url.replace(LOOPBACK, "localhost"),
+            ),
             timeout=settings.startup_timeout,
         ),
         action_server_service(
@@ -232,6 +249,7 @@ def stack_services(
             settings.actions_port,
             addresses.backend_url,
             settings.backend_api_key,
+            settings.identity_signing_key,
             timeout=settings.startup_timeout,
         ),
         rasa_service(
@@ -242,5 +260,6 @@ def stack_services(
             settings.identity_signing_key,
             settings.rasa_auth_token,
             timeout=settings.startup_timeout,
+            backend_url=addresses.backend_url,
         ),
     ]

@@ -11,7 +11,14 @@ from __future__ import annotations
 import pathlib
 import sys
 
-FORMS = ["refund_form", "payment_form", "extension_form", "cancel_order_form", "return_form"]
+FORMS = [
+    "refund_form",
+    "payment_form",
+    "extension_form",
+    "cancel_order_form",
+    "return_form",
+    "verification_form",
+]
 
 #: Side questions answered inside a form, after which the form asks again.
 SIDE_QUESTIONS = {

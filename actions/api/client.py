@@ -46,6 +46,7 @@ from actions.api.models import (
     Merchant,
     Money,
     Order,
+    OutboundMessage,
     Payment,
     PaymentMethod,
     Refund,
@@ -75,6 +76,9 @@ _FALLBACK_CODES = {
     429: "rate_limited",
 }
 
+# 429s that are business answers of the verification routes, not an overloaded backend.
+_VERIFICATION_LIMIT_CODES = frozenset({"too_many_requests", "too_many_attempts"})
+
 
 class BackendClient:
     """Client of the payments backend.
@@ -88,7 +92,8 @@ class BackendClient:
         AuthenticationError: 401.
         NotFound: 404, including objects of another customer.
         BadRequest: 400 or another unexpected 4xx.
-        RuleViolation: 409/422 business rule (see each route's codes).
+        RuleViolation: 409/422 business rule (see each route's codes); on the
+            verification routes also 429 `too_many_requests` / `too_many_attempts`.
     """
 
     def __init__(
@@ -140,6 +145,60 @@ class BackendClient:
             idempotency_key=idempotency_key,
         )
         return LoginResult.from_json(payload)
+
+    def start_verification(self, email: str, *, idempotency_key: str) -> None:
+        """Has a one-time code e-mailed to a customer (`POST /v1/auth/verification`).
+
+        The backend answers alike whether or not the address is a customer's, so the
+        caller cannot tell either; a new request replaces the pending code.
+
+        Args:
+            email: The address the visitor typed.
+            idempotency_key: Key of this request; a replay sends no second e-mail.
+
+        Raises:
+            RuleViolation: `too_many_requests` (429; `details.retry_after_seconds`).
+        """
+        self._request(
+            "POST",
+            "/v1/auth/verification",
+            json={"email": email},
+            idempotency_key=idempotency_key,
+            limit_codes=_VERIFICATION_LIMIT_CODES,
+        )
+
+    def confirm_verification(self, email: str, code: str, *, idempotency_key: str) -> LoginResult:
+        """Checks the one-time code (`POST /v1/auth/verification/confirm`).
+
+        Args:
+            email: The address the code was requested for.
+            code: The code as the visitor typed it; never logged.
+            idempotency_key: Key of this attempt.
+
+        Returns:
+            The customer id and the signed identity token, as `login` returns them.
+
+        Raises:
+            RuleViolation: `invalid_code` (`details.attempts_left`), `code_expired`,
+                `no_pending_code`; `too_many_attempts` (429).
+        """
+        payload = self._request(
+            "POST",
+            "/v1/auth/verification/confirm",
+            json={"email": email, "code": code},
+            idempotency_key=idempotency_key,
+            limit_codes=_VERIFICATION_LIMIT_CODES,
+        )
+        return LoginResult.from_json(payload)
+
+    def read_dev_outbox(self, recipient: str) -> list[OutboundMessage]:
+        """Reads the e-mails sent to `recipient`, newest first (`GET /v1/dev/outbox`).
+
+        For tests and demos only: the backend serves it with `BACKEND_DEV_OUTBOX=true`
+        and answers 404 (NotFound) otherwise.
+        """
+        payload = self._request("GET", "/v1/dev/outbox", params={"recipient": recipient})
+        return _models(OutboundMessage, payload)
 
     def get_customer(self, customer_id: str) -> Customer:
         """Returns the verified customer's profile (`GET /v1/customers/me`)."""
@@ -484,8 +543,12 @@ class BackendClient:
         params: Mapping[str, Any] | None = None,
         json: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        limit_codes: frozenset[str] = frozenset(),
     ) -> Any:
         """Sends one request and returns its decoded JSON body.
+
+        `limit_codes` are the 429 codes this route answers as business rules: they
+        raise RuleViolation instead of BackendUnavailable.
 
         Raises:
             BackendError: The failure, translated (see the class docstring).
@@ -533,7 +596,7 @@ class BackendClient:
             (time.monotonic() - started) * 1000,
         )
         if response.status_code >= 400:
-            raise _error_from_response(method, path, response)
+            raise _error_from_response(method, path, response, limit_codes)
         return _decode_json(method, path, response)
 
 
@@ -581,14 +644,25 @@ def _decode_json(method: str, path: str, response: requests.Response) -> Any:
         ) from None
 
 
-def _error_from_response(method: str, path: str, response: requests.Response) -> BackendError:
-    """Translates an error response into the project's exception for its status and code."""
+def _error_from_response(
+    method: str,
+    path: str,
+    response: requests.Response,
+    limit_codes: frozenset[str] = frozenset(),
+) -> BackendError:
+    """Translates an error response into the project's exception for its status and code.
+
+    A 429 whose code is in `limit_codes` is the route's business answer (RuleViolation);
+    any other 429 means an overloaded backend (BackendUnavailable).
+    """
     status = response.status_code
     code, message, details = _error_envelope(response)
     code = code or _FALLBACK_CODES.get(status, f"http_{status}")
     message = message or f"The backend answered {method} {path} with HTTP {status}."
     logger.info("backend.error method=%s path=%s status=%s code=%s", method, path, status, code)
 
+    if status == 429 and code in limit_codes:
+        return RuleViolation(message, code=code, status_code=status, details=details)
     if status in (409, 422):
         if status == 409 and code == "idempotency_in_progress":
             return IdempotencyConflict(message, code=code, status_code=status, details=details)

@@ -737,3 +737,33 @@ class ExtensionPolicy(BackendModel):
             max_extensions_per_plan=reader.integer("max_extensions_per_plan"),
             fee=Money.from_reader(reader.child("fee")),
         )
+
+
+@dataclass(frozen=True)
+class OutboundMessage(BackendModel):
+    """A message the backend "sent", read from its development outbox.
+
+    Attributes:
+        id: Increasing number; newer messages have larger ids.
+        channel: `email`.
+        body: The text; may hold a one-time code, so kept out of repr().
+    """
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str = field(repr=False)
+    created_at: dt.datetime
+
+    @classmethod
+    def from_reader(cls, reader: JsonReader) -> OutboundMessage:
+        """Parses an outbox message."""
+        return cls(
+            id=reader.integer("id"),
+            channel=reader.text("channel"),
+            recipient=reader.text("recipient"),
+            subject=reader.text("subject"),
+            body=reader.text("body"),
+            created_at=reader.timestamp("created_at"),
+        )

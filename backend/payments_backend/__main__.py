@@ -48,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     prepare_database(settings)
+    if settings.dev_outbox:
+        logger.warning("BACKEND_DEV_OUTBOX is on: /v1/dev/outbox shows one-time codes.")
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
 
 

@@ -6,18 +6,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from payments_backend import __version__
 from payments_backend.clock import Clock, SystemClock
 from payments_backend.db import create_db_engine, create_session_factory
 from payments_backend.deps import Services
 from payments_backend.errors import install_error_handlers
-from payments_backend.idempotency import IdempotencyStore
+from payments_backend.idempotency import REPLAY_HEADER, IdempotencyStore
 from payments_backend.policies import DEFAULT_POLICIES, Policies
 from payments_backend.routes import (
     auth,
     catalogue,
     customers,
+    dev,
     disputes,
     fees,
     health,
@@ -27,6 +29,7 @@ from payments_backend.routes import (
     payment_methods,
     payments,
     refunds,
+    verification,
 )
 from payments_backend.settings import Settings
 
@@ -81,6 +84,7 @@ def create_app(
     for module in (
         health,
         auth,
+        verification,
         customers,
         instalments,
         payments,
@@ -94,4 +98,16 @@ def create_app(
         app.include_router(module.router)
     app.include_router(payment_methods.public_router)
     app.include_router(payment_methods.router)
+    if settings.dev_outbox:
+        app.include_router(dev.router)
+    if settings.cors_origins:
+        # For browser pages such as the web chat calling /v1/auth/login. Authorization
+        # is not an allowed header: the service key must never sit in a browser.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Idempotency-Key"],
+            expose_headers=[REPLAY_HEADER],
+        )
     return app

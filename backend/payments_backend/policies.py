@@ -48,6 +48,10 @@ class Policies:
         return_pause_days: How long a reported return postpones the order's payments.
         duplicate_window: Two equal charges closer than this count as a duplicate.
         update_link_lifetime: How long a payment-method update link stays valid.
+        verification_code_lifetime: How long an e-mailed one-time code stays valid.
+        verification_max_attempts: Wrong entries after which a one-time code is dead.
+        verification_codes_per_window: Codes one e-mail address may request per window.
+        verification_window: The rate-limit window of code requests.
         supported_methods: Payment method kinds customers can add.
     """
 
@@ -60,6 +64,10 @@ class Policies:
     return_pause_days: int = 21
     duplicate_window: timedelta = timedelta(hours=24)
     update_link_lifetime: timedelta = timedelta(minutes=30)
+    verification_code_lifetime: timedelta = timedelta(minutes=10)
+    verification_max_attempts: int = 5
+    verification_codes_per_window: int = 5
+    verification_window: timedelta = timedelta(hours=1)
     supported_methods: tuple[SupportedMethod, ...] = field(default=SUPPORTED_METHODS)
 
 

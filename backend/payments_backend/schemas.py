@@ -122,6 +122,37 @@ class LoginResponse(ApiModel):
     expires_at: datetime
 
 
+class VerificationRequest(RequestModel):
+    """Ask for a one-time code by e-mail."""
+
+    email: str = Field(min_length=3, max_length=254)
+
+
+class VerificationStarted(ApiModel):
+    """The same answer whether or not the e-mail belongs to a customer."""
+
+    status: Literal["sent"] = "sent"
+    expires_in_seconds: int
+
+
+class VerificationConfirm(RequestModel):
+    """The e-mail and the one-time code the visitor received."""
+
+    email: str = Field(min_length=3, max_length=254)
+    code: str = Field(min_length=1, max_length=20, examples=["042917"])
+
+
+class OutboundMessage(ApiModel):
+    """A message in the development outbox."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    created_at: datetime
+
+
 class Customer(ApiModel):
     """The customer's profile."""
 

@@ -1,4 +1,4 @@
-"""Password hashing (scrypt) and the identity token (JWT HS256) issued at login."""
+"""Password hashing (scrypt), the identity token (JWT HS256), one-time code digests."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import jwt
 TOKEN_ISSUER = "payments-backend"
 TOKEN_AUDIENCE = "payments-assistant"
 TOKEN_LIFETIME = timedelta(minutes=15)
+ONE_TIME_CODE_DIGITS = 6
 
 _SCRYPT_N = 2**14
 _SCRYPT_R = 8
@@ -93,3 +94,30 @@ def issue_identity_token(customer_id: str, signing_key: str, now: datetime) -> t
 def token_sha256(token: str) -> str:
     """Hash a secret token for storage."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_one_time_code() -> str:
+    """Draw a random numeric one-time code (``secrets``, leading zeros kept).
+
+    Returns:
+        The code, e.g. ``"042917"``.
+    """
+    return f"{secrets.randbelow(10**ONE_TIME_CODE_DIGITS):0{ONE_TIME_CODE_DIGITS}d}"
+
+
+def one_time_code_digest(secret: str, email: str, code: str) -> str:
+    """Hash a one-time code for storage.
+
+    A plain hash of six digits is reversed by trying all million; keyed with a
+    server secret (and salted by the e-mail) the stored value is useless alone.
+
+    Args:
+        secret: Server-side HMAC key.
+        email: Normalized e-mail the code was sent to.
+        code: The code.
+
+    Returns:
+        Hex HMAC-SHA256.
+    """
+    message = f"one-time-code:{email}:{code}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()

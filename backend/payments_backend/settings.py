@@ -36,6 +36,30 @@ def _parse_bool(name: str, raw: str) -> bool:
     raise ValueError(f"{name} must be one of true/false/1/0/yes/no, got {raw!r}")
 
 
+def _parse_origins(name: str, raw: str) -> tuple[str, ...]:
+    """Parse a comma-separated list of browser origins.
+
+    Args:
+        name: Variable name, used in the error message.
+        raw: The raw value, e.g. ``http://localhost:5005,https://chat.example.com``.
+
+    Returns:
+        The origins without trailing slashes; empty when the value is blank.
+
+    Raises:
+        ValueError: If an entry is neither ``*`` nor an ``http(s)://`` origin.
+    """
+    origins = []
+    for part in raw.split(","):
+        origin = part.strip().rstrip("/")
+        if not origin:
+            continue
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ValueError(f"{name} entries must start with http:// or https://, got {origin!r}")
+        origins.append(origin)
+    return tuple(origins)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings of the payments backend.
@@ -48,6 +72,9 @@ class Settings:
         port: TCP port the HTTP server listens on.
         seed: Whether to load the demo data into an empty database at startup.
         pages_base_url: Public base URL of customer-facing pages (invoices, card update).
+        dev_outbox: Serve ``GET /v1/dev/outbox`` (development and tests only: it shows
+            the e-mails the service "sent", one-time codes included).
+        cors_origins: Browser origins allowed to call the service (empty: no CORS).
     """
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -57,6 +84,8 @@ class Settings:
     port: int = 8080
     seed: bool = True
     pages_base_url: str = "https://pay.example.com"
+    dev_outbox: bool = False
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,5 +110,11 @@ class Settings:
             else defaults.seed,
             pages_base_url=(env.get("BACKEND_PAGES_BASE_URL") or defaults.pages_base_url).rstrip(
                 "/"
+            ),
+            dev_outbox=_parse_bool("BACKEND_DEV_OUTBOX", env["BACKEND_DEV_OUTBOX"])
+            if env.get("BACKEND_DEV_OUTBOX")
+            else defaults.dev_outbox,
+            cors_origins=_parse_origins(
+                "BACKEND_CORS_ORIGINS", env.get("BACKEND_CORS_ORIGINS", "")
             ),
         )

@@ -6,7 +6,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,21 @@ API_KEY = "test-backend-key"
 SIGNING_KEY = "test-identity-signing-key-of-32-bytes-at-least"
 # A fixed "now": the seed and every rule are relative to it.
 NOW = datetime(2025, 6, 18, 12, 0, tzinfo=UTC)
+
+
+class ManualClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, instant: datetime = NOW) -> None:
+        self.instant = instant
+
+    def now(self) -> datetime:
+        """The current instant."""
+        return self.instant
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward."""
+        self.instant += delta
 
 
 def fresh_database_url(tmp_dir: Path) -> tuple[str, Callable[[], None]]:

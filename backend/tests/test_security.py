@@ -1,4 +1,4 @@
-"""Tests of password hashing and identity tokens."""
+"""Tests of password hashing, identity tokens and one-time codes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from payments_backend.security import (
     TOKEN_ISSUER,
     hash_password,
     issue_identity_token,
+    new_one_time_code,
+    one_time_code_digest,
     verify_password,
 )
 
@@ -50,3 +52,21 @@ def test_identity_token_carries_the_contract_claims() -> None:
             audience=TOKEN_AUDIENCE,
             options={"verify_exp": False},
         )
+
+
+def test_one_time_codes_are_six_random_digits() -> None:
+    drawn = {new_one_time_code() for _ in range(200)}
+    assert all(len(code) == 6 and code.isdigit() for code in drawn)
+    assert len(drawn) > 190  # random, not a counter or a constant
+
+
+def test_one_time_code_digest_depends_on_secret_email_and_code() -> None:
+    digest = one_time_code_digest("secret", "ada@example.com", "042917")
+    assert digest == one_time_code_digest("secret", "ada@example.com", "042917")
+    assert len(digest) == 64
+    for other in (
+        one_time_code_digest("other-secret", "ada@example.com", "042917"),
+        one_time_code_digest("secret", "ben@example.com", "042917"),
+        one_time_code_digest("secret", "ada@example.com", "042918"),
+    ):
+        assert other != digest

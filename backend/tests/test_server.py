@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -37,6 +38,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "IDENTITY_SIGNING_KEY": "server-test-identity-signing-key-32b",
         "BACKEND_SEED": "true",
         "BACKEND_PORT": "1",  # overridden by --port
+        "BACKEND_DEV_OUTBOX": "true",
+        "BACKEND_CORS_ORIGINS": "http://localhost:5005",
     }
     log = (tmp_path_factory.getbasetemp() / "server.log").open("w")
     process = subprocess.Popen(
@@ -161,3 +164,36 @@ def test_unauthenticated_requests_are_refused(server: str) -> None:
     response = requests.get(f"{server}/v1/balance", headers={"X-Customer-Id": "C1001"}, timeout=5)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_verification_by_email_with_the_dev_outbox_and_cors(server: str) -> None:
+    service = {"Authorization": f"Bearer {API_KEY}"}
+    started = requests.post(
+        f"{server}/v1/auth/verification",
+        json={"email": "chen@example.com"},
+        headers={**service, "Idempotency-Key": "server-verify"},
+        timeout=10,
+    )
+    assert started.status_code == 202
+    [message] = requests.get(
+        f"{server}/v1/dev/outbox",
+        params={"recipient": "chen@example.com"},
+        headers=service,
+        timeout=5,
+    ).json()
+    code = re.search(r"\b\d{6}\b", message["body"])
+    assert code is not None
+    confirmed = requests.post(
+        f"{server}/v1/auth/verification/confirm",
+        json={"email": "chen@example.com", "code": code.group()},
+        headers={**service, "Idempotency-Key": "server-confirm"},
+        timeout=10,
+    )
+    assert confirmed.json()["customer_id"] == "C1003"
+    login = requests.post(
+        f"{server}/v1/auth/login",
+        json={"email": "chen@example.com", "password": "demo"},
+        headers={"Idempotency-Key": "server-cors-login", "Origin": "http://localhost:5005"},
+        timeout=10,
+    )
+    assert login.headers["Access-Control-Allow-Origin"] == "http://localhost:5005"

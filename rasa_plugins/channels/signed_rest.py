@@ -1,17 +1,17 @@
 """REST channel that trusts only a backend-signed customer identity, never the body."""
 
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.request import Request
 
 from rasa_plugins import settings
-from rasa_plugins.channels.identity import (
-    DEFAULT_AUDIENCE,
-    DEFAULT_ISSUER,
-    IdentityVerifier,
-)
+from rasa_plugins.channels.credentials import slash_guard_from, verifier_from
+from rasa_plugins.channels.identity import IdentityVerifier
+from rasa_plugins.channels.slash_guard import SlashGuard, agent_of
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,8 @@ class SignedRestInput(RestInput):
     backend's login. The message metadata carries `verified_customer_id` for a
     valid token, `identity_error` ("expired" or "invalid") for a bad one, and is
     empty without a token. Client-sent `metadata` is ignored so that it can never
-    claim an identity.
+    claim an identity. Typed `/intent{...}` messages only pass when they are a
+    button the bot offered (see `slash_guard`).
 
     Configured in `credentials.yml`:
 
@@ -32,16 +33,24 @@ class SignedRestInput(RestInput):
       signing_key: ...          # optional; IDENTITY_SIGNING_KEY by default
       audience: payments-assistant
       issuer: payments-backend
+      allowed_slash_commands: []  # `/...` texts accepted without a button
     ```
     """
 
-    def __init__(self, verifier: Optional[IdentityVerifier] = None) -> None:
+    def __init__(
+        self,
+        verifier: Optional[IdentityVerifier] = None,
+        slash_guard: Optional[SlashGuard] = None,
+    ) -> None:
         """Creates the channel.
 
         Args:
             verifier: Token verifier; one with the configured signing key by default.
+            slash_guard: Guard against typed intents; accepts no extra commands by
+                default.
         """
         self.verifier = verifier or IdentityVerifier(settings.identity_signing_key())
+        self.slash_guard = slash_guard or SlashGuard()
         if self.verifier.signing_key == settings.DEFAULT_IDENTITY_SIGNING_KEY:
             logger.warning(
                 "SignedRestInput uses the development identity signing key; "
@@ -60,19 +69,30 @@ class SignedRestInput(RestInput):
         """Builds the channel from its `credentials.yml` section.
 
         Args:
-            credentials: Optional `signing_key`, `audience` and `issuer`.
+            credentials: Optional `signing_key`, `audience`, `issuer` and
+                `allowed_slash_commands`.
 
         Returns:
             The configured channel.
         """
         credentials = credentials or {}
-        verifier = IdentityVerifier(
-            signing_key=credentials.get("signing_key")
-            or settings.identity_signing_key(),
-            audience=credentials.get("audience") or DEFAULT_AUDIENCE,
-            issuer=credentials.get("issuer") or DEFAULT_ISSUER,
+        return cls(verifier_from(credentials), slash_guard_from(credentials))
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """Rasa's REST blueprint whose messages pass the slash guard first.
+
+        Args:
+            on_new_message: Rasa's message handler.
+
+        Returns:
+            The blueprint to register on the Rasa server.
+        """
+        rest_blueprint = super().blueprint(
+            self.slash_guard.wrap(on_new_message, lambda: agent_of(rest_blueprint))
         )
-        return cls(verifier)
+        return rest_blueprint
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         """Returns identity metadata from the bearer token, ignoring the body's.
@@ -88,3 +108,4 @@ class SignedRestInput(RestInput):
     def _extract_input_channel(self, request: Request) -> Text:
         # Clients may not pose as another channel; the tracker always says "rest".
         return self.name()
+

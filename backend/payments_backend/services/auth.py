@@ -19,6 +19,26 @@ def _decoy_hash() -> str:
     return hash_password("decoy-password-never-matches")
 
 
+def normalize_email(email: str) -> str:
+    """The form e-mails are compared in: trimmed, lower case."""
+    return email.strip().lower()
+
+
+def find_customer(session: Session, email: str) -> models.Customer | None:
+    """The customer with this e-mail (case-insensitive), if any.
+
+    Args:
+        session: Database session.
+        email: E-mail as typed.
+
+    Returns:
+        The customer, or None.
+    """
+    return session.scalar(
+        select(models.Customer).where(func.lower(models.Customer.email) == normalize_email(email))
+    )
+
+
 def login(
     session: Session, signing_key: str, clock: Clock, email: str, password: str
 ) -> schemas.LoginResponse:
@@ -37,9 +57,7 @@ def login(
     Raises:
         ApiError: 401 ``invalid_credentials``.
     """
-    customer = session.scalar(
-        select(models.Customer).where(func.lower(models.Customer.email) == email.strip().lower())
-    )
+    customer = find_customer(session, email)
     stored = customer.password_hash if customer is not None else _decoy_hash()
     if not verify_password(password, stored) or customer is None:
         raise ApiError(401, "invalid_credentials", "The email or password is incorrect.")

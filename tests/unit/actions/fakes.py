@@ -37,6 +37,7 @@ from actions.api import (
     FeePolicy,
     Instalment,
     Invoice,
+    LoginResult,
     Merchant,
     MerchantRef,
     Money,
@@ -54,9 +55,13 @@ from actions.api import (
     SupportedPaymentMethod,
     UpdateLink,
 )
+from actions.api.models import OutboundMessage
 from actions.identity import VERIFIED_CUSTOMER_KEY
 
 CUSTOMER_ID = "C1001"
+#: The e-mail of `CUSTOMER_ID`'s account and the one-time code the fake backend sends.
+CUSTOMER_EMAIL = "ada@example.com"
+VERIFICATION_CODE = "482913"
 SENDER_ID = "conversation-1"
 UTC = dt.timezone.utc
 #: The fake backend's "now": tests never depend on the real clock.
@@ -398,6 +403,14 @@ class FakeBackendClient:
     refund_policies: Dict[str, RefundPolicy] = field(default_factory=dict)
     fee_policy: FeePolicy = field(default_factory=fee_policy)
     disputed_payment_ids: List[str] = field(default_factory=list)
+    #: Accounts by e-mail (visitor verification) and the code every start sends.
+    accounts: Dict[str, str] = field(default_factory=lambda: {CUSTOMER_EMAIL: CUSTOMER_ID})
+    verification_code: str = VERIFICATION_CODE
+    code_attempts: int = 3
+    #: E-mails with a code waiting, and the attempts left for it.
+    pending_codes: Dict[str, int] = field(default_factory=dict)
+    #: The e-mails "sent" (the development outbox), oldest first.
+    outbox: List[OutboundMessage] = field(default_factory=list)
     calls: List[Call] = field(default_factory=list)
     errors: Dict[str, BackendError] = field(default_factory=dict)
     _replies: Dict[Tuple[str, str], Any] = field(default_factory=dict)
@@ -836,6 +849,62 @@ class FakeBackendClient:
         self._enter("get_fee_policy")
         return self.fee_policy
 
+    # ---- visitor verification
+
+    def start_verification(self, email: str, *, idempotency_key: str) -> None:
+        """Sends a code to an account's e-mail; an unknown e-mail gets none, silently."""
+        self._enter("start_verification", email, idempotency_key=idempotency_key)
+        self._replay("start_verification", idempotency_key)
+        if email in self.accounts:
+            self.pending_codes[email] = self.code_attempts
+            self.outbox.append(
+                OutboundMessage(
+                    id=len(self.outbox) + 1,
+                    channel="email",
+                    recipient=email,
+                    subject="Your verification code",
+                    body=f"Your code is {self.verification_code}.",
+                    created_at=NOW,
+                )
+            )
+
+    def confirm_verification(
+        self, email: str, code: str, *, idempotency_key: str
+    ) -> LoginResult:
+        """Checks the code sent to `email`; the right one logs its account in."""
+        self._enter("confirm_verification", email, code, idempotency_key=idempotency_key)
+        replay = self._replay("confirm_verification", idempotency_key)
+        if replay is not None:
+            return replay
+        if email not in self.pending_codes:
+            raise RuleViolation("No code is pending.", code="no_pending_code", status_code=409)
+        if code != self.verification_code:
+            self.pending_codes[email] -= 1
+            left = self.pending_codes[email]
+            if left <= 0:
+                del self.pending_codes[email]
+                raise RuleViolation(
+                    "Too many wrong codes.", code="too_many_attempts", status_code=429
+                )
+            raise RuleViolation(
+                "Wrong code.",
+                code="invalid_code",
+                status_code=422,
+                details={"attempts_left": left},
+            )
+        del self.pending_codes[email]
+        login = LoginResult(
+            customer_id=self.accounts[email],
+            token="header.claims.signature",
+            expires_at=NOW + dt.timedelta(minutes=15),
+        )
+        return self._remember("confirm_verification", idempotency_key, login)
+
+    def read_dev_outbox(self, recipient: str) -> list[OutboundMessage]:
+        """The e-mails sent to `recipient`, newest first."""
+        self._enter("read_dev_outbox", recipient)
+        return [m for m in reversed(self.outbox) if m.recipient == recipient]
+
 
 #: The client methods the fake implements (the ones the actions use).
 CLIENT_METHODS = sorted(
@@ -855,6 +924,8 @@ WRITE_METHODS = {
     "cancel_order",
     "report_return",
     "create_payment_update_link",
+    "start_verification",
+    "confirm_verification",
 }
 
 

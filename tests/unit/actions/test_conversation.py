@@ -86,5 +86,6 @@ def test_stop_form_clears_every_form_slot_of_the_domain(domain: Dict[str, Any]) 
         for name, slot in domain["slots"].items()
         if any(mapping["type"] == "custom" for mapping in slot["mappings"])
     }
-    # order_id is context shared with other intents (order status...); it is kept.
-    assert set(FORM_SLOTS) == (form_slots | custom_slots) - {"order_id"}
+    # The order and shop of an abandoned form must not prefill the next one; the
+    # identity grant is no form answer: it stays.
+    assert set(FORM_SLOTS) == (form_slots | custom_slots | {"merchant"}) - {"identity_grant"}

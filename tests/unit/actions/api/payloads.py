@@ -19,6 +19,17 @@ LOGIN = {
     "expires_at": "2025-03-01T10:15:00Z",
 }
 
+VERIFICATION_STARTED = {"status": "sent", "expires_in_seconds": 600}
+
+OUTBOUND_MESSAGE = {
+    "id": 7,
+    "channel": "email",
+    "recipient": "ada@example.com",
+    "subject": "Your verification code",
+    "body": "Your code is 042917.",
+    "created_at": "2025-03-01T10:00:00Z",
+}
+
 CUSTOMER = {
     "id": "C-1001",
     "name": "Ada Lovelace",

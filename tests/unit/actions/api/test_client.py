@@ -89,6 +89,38 @@ ROUTES = [
         body={"email": "ada@example.com", "password": "correct horse"},
     ),
     Route(
+        "start_verification",
+        ("ada@example.com",),
+        "POST",
+        "/v1/auth/verification",
+        payloads.VERIFICATION_STARTED,
+        type(None),
+        kwargs={"idempotency_key": KEY},
+        status=202,
+        customer_scoped=False,
+        body={"email": "ada@example.com"},
+    ),
+    Route(
+        "confirm_verification",
+        ("ada@example.com", "042917"),
+        "POST",
+        "/v1/auth/verification/confirm",
+        payloads.LOGIN,
+        models.LoginResult,
+        kwargs={"idempotency_key": KEY},
+        customer_scoped=False,
+        body={"email": "ada@example.com", "code": "042917"},
+    ),
+    Route(
+        "read_dev_outbox",
+        ("ada@example.com",),
+        "GET",
+        "/v1/dev/outbox",
+        [payloads.OUTBOUND_MESSAGE],
+        models.OutboundMessage,
+        customer_scoped=False,
+    ),
+    Route(
         "get_customer", (CUSTOMER,), "GET", "/v1/customers/me", payloads.CUSTOMER, models.Customer
     ),
     Route("get_balance", (CUSTOMER,), "GET", "/v1/balance", payloads.BALANCE, models.Balance),
@@ -720,6 +752,115 @@ class TestErrors:
 
         with pytest.raises(BackendUnavailable):
             client.list_fees(CUSTOMER)
+
+
+class TestVerification:
+    def test_outbox_is_read_for_one_recipient_newest_first(
+        self, client: BackendClient, mocked: responses.RequestsMock
+    ) -> None:
+        newer = {**payloads.OUTBOUND_MESSAGE, "id": 8, "body": "Your code is 100200."}
+        mocked.get(
+            BASE + "/v1/dev/outbox",
+            json=[newer, payloads.OUTBOUND_MESSAGE],
+            match=[matchers.query_param_matcher({"recipient": "ada+chat@example.com"})],
+        )
+
+        messages = client.read_dev_outbox("ada+chat@example.com")
+
+        assert [message.id for message in messages] == [8, 7]
+        assert messages[0].body == "Your code is 100200."
+
+    def test_outbox_switched_off_is_not_found(
+        self, client: BackendClient, mocked: responses.RequestsMock
+    ) -> None:
+        mocked.get(BASE + "/v1/dev/outbox", json=payloads.error("not_found"), status=404)
+
+        with pytest.raises(NotFound):
+            client.read_dev_outbox("ada@example.com")
+
+    @pytest.mark.parametrize(
+        ("status", "code", "details"),
+        [
+            (422, "invalid_code", {"attempts_left": 3}),
+            (422, "code_expired", {"expired_at": "2025-03-01T10:10:00Z"}),
+            (422, "no_pending_code", {}),
+            (429, "too_many_attempts", {"attempts_left": 0}),
+        ],
+    )
+    def test_confirm_refusals_are_rule_violations(
+        self,
+        client: BackendClient,
+        mocked: responses.RequestsMock,
+        status: int,
+        code: str,
+        details: dict[str, Any],
+    ) -> None:
+        mocked.post(
+            BASE + "/v1/auth/verification/confirm",
+            json=payloads.error(code, "No.", **details),
+            status=status,
+        )
+
+        with pytest.raises(RuleViolation) as caught:
+            client.confirm_verification("ada@example.com", "000000", idempotency_key=KEY)
+
+        assert type(caught.value) is RuleViolation
+        assert (caught.value.code, caught.value.status_code) == (code, status)
+        assert caught.value.details == details
+
+    def test_too_many_code_requests_is_a_rule_violation(
+        self, client: BackendClient, mocked: responses.RequestsMock
+    ) -> None:
+        mocked.post(
+            BASE + "/v1/auth/verification",
+            json=payloads.error("too_many_requests", retry_after_seconds=600),
+            status=429,
+        )
+
+        with pytest.raises(RuleViolation) as caught:
+            client.start_verification("ada@example.com", idempotency_key=KEY)
+
+        assert caught.value.code == "too_many_requests"
+        assert caught.value.details == {"retry_after_seconds": 600}
+
+    @pytest.mark.parametrize("body", [payloads.error("rate_limited"), None])
+    def test_other_429s_on_verification_still_mean_unavailable(
+        self, client: BackendClient, mocked: responses.RequestsMock, body: Any
+    ) -> None:
+        # A proxy's 429 (no envelope, or another code) is an overloaded backend.
+        mocked.post(BASE + "/v1/auth/verification", json=body, status=429)
+
+        with pytest.raises(BackendUnavailable) as caught:
+            client.start_verification("ada@example.com", idempotency_key=KEY)
+
+        assert caught.value.code == "rate_limited"
+
+    def test_limit_codes_on_other_routes_still_mean_unavailable(
+        self, client: BackendClient, mocked: responses.RequestsMock
+    ) -> None:
+        mocked.post(BASE + "/v1/payments", json=payloads.error("too_many_requests"), status=429)
+
+        with pytest.raises(BackendUnavailable):
+            client.pay_instalment(CUSTOMER, "INS-1", idempotency_key=KEY)
+
+    def test_the_code_is_never_logged(
+        self,
+        client: BackendClient,
+        mocked: responses.RequestsMock,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        caplog.set_level(logging.DEBUG)
+        mocked.post(
+            BASE + "/v1/auth/verification/confirm",
+            json=payloads.error("invalid_code", attempts_left=4),
+            status=422,
+        )
+
+        with pytest.raises(RuleViolation):
+            client.confirm_verification("ada@example.com", "918273", idempotency_key=KEY)
+
+        assert "/v1/auth/verification/confirm" in caplog.text
+        assert "918273" not in caplog.text
 
 
 class TestRetries:

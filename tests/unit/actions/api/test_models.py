@@ -71,6 +71,7 @@ MODEL_CASES: list[tuple[type[BackendModel], dict[str, Any], frozenset[str]]] = [
     (models.RefundPolicy, payloads.REFUND_POLICY, frozenset()),
     (models.FeePolicy, payloads.FEE_POLICY, frozenset()),
     (models.ExtensionPolicy, payloads.EXTENSION_POLICY, frozenset()),
+    (models.OutboundMessage, payloads.OUTBOUND_MESSAGE, frozenset()),
 ]
 MODEL_IDS = [case[0].__name__ for case in MODEL_CASES]
 
@@ -302,3 +303,12 @@ def test_login_token_stays_out_of_repr() -> None:
     assert login.token == "header.claims.signature"
     assert "header.claims.signature" not in repr(login)
     assert login.expires_at == dt.datetime(2025, 3, 1, 10, 15, tzinfo=UTC)
+
+
+def test_outbound_message_keeps_its_body_out_of_repr() -> None:
+    message = models.OutboundMessage.from_json(payloads.clone(payloads.OUTBOUND_MESSAGE))
+
+    assert message.id == 7
+    assert message.body == "Your code is 042917."
+    assert "042917" not in repr(message)
+    assert message.created_at == dt.datetime(2025, 3, 1, 10, 0, tzinfo=UTC)

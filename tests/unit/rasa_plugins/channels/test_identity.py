@@ -1,12 +1,18 @@
 """Tests of the identity token verification."""
 
 import datetime as dt
+import time
 from typing import Any, Dict
 
 import jwt
 import pytest
 
-from rasa_plugins.channels.identity import IdentityVerifier
+from rasa_plugins.channels.identity import (
+    ANONYMOUS,
+    IdentityCheck,
+    IdentityVerifier,
+    VerifiedIdentity,
+)
 
 KEY = "unit-test-identity-signing-key-32-bytes"
 
@@ -102,3 +108,59 @@ def test_custom_audience_and_issuer_are_enforced() -> None:
         "verified_customer_id": "cus_ada"
     }
     assert verifier.metadata_for(f"Bearer {_token()}") == {"identity_error": "invalid"}
+
+
+# Checking an optional token (socket.io `auth`, `authenticate` event).
+
+
+def test_check_of_a_valid_token_keeps_subject_and_expiry(
+    verifier: IdentityVerifier,
+) -> None:
+    expiry = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)
+
+    check = verifier.check(_token(exp=expiry))
+
+    assert check.error is None
+    assert check.identity == VerifiedIdentity("cus_ada", float(int(expiry.timestamp())))
+
+
+@pytest.mark.parametrize("token", [None, "", "  "])
+def test_check_without_token_is_anonymous(
+    verifier: IdentityVerifier, token: Any
+) -> None:
+    assert verifier.check(token) == ANONYMOUS
+    assert verifier.check(token).metadata(now=time.time()) == {}
+
+
+@pytest.mark.parametrize(
+    ("token", "error"),
+    [
+        (_token(key="someone-elses-identity-signing-key-00"), "invalid"),
+        (_token(aud="another-service"), "invalid"),
+        (12345, "invalid"),
+        ({"sub": "cus_ada"}, "invalid"),
+        (
+            _token(
+                exp=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1),
+                iat=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=15),
+            ),
+            "expired",
+        ),
+    ],
+    ids=["forged", "wrong-audience", "number", "object", "expired"],
+)
+def test_check_flags_bad_tokens(
+    verifier: IdentityVerifier, token: Any, error: str
+) -> None:
+    check = verifier.check(token)
+
+    assert check == IdentityCheck(error=error)
+    assert check.metadata(now=time.time()) == {"identity_error": error}
+
+
+def test_verified_identity_expires_at_its_exp_claim() -> None:
+    check = IdentityCheck(identity=VerifiedIdentity("cus_ada", expires_at=1000.0))
+
+    assert check.metadata(now=999.0) == {"verified_customer_id": "cus_ada"}
+    assert check.metadata(now=1000.0) == {"identity_error": "expired"}
+    assert check.metadata(now=5000.0) == {"identity_error": "expired"}

@@ -1,0 +1,249 @@
+"""Socket.IO channel that trusts only a backend-signed customer identity."""
+
+import logging
+import time
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from rasa_plugins import settings
+from rasa_plugins.channels.credentials import slash_guard_from, verifier_from
+from rasa_plugins.channels.identity import ANONYMOUS, IdentityCheck, IdentityVerifier
+from rasa_plugins.channels.slash_guard import SlashGuard, agent_of
+
+logger = logging.getLogger(__name__)
+
+AUTHENTICATE_EVENT = "authenticate"
+AUTHENTICATED_EVENT = "authenticated"
+AUTH_ERROR_EVENT = "auth_error"
+# `auth_error` reason when `authenticate` carried no token.
+MISSING_TOKEN = "missing"
+
+
+class SignedSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel (`/socket.io`) with verified customer identity.
+
+    Visitors connect with `io(url, {path: "/socket.io", auth: {token}})`; the token
+    is optional. A valid one makes every message carry
+    `{"verified_customer_id": sub}` until it expires, an expired or forged one
+    `{"identity_error": "expired" | "invalid"}`, none `{}`. Metadata sent by the
+    client is ignored. Emitting `authenticate` with `{token}` replaces the
+    connection's identity (answered by `authenticated` `{customer_id}` or
+    `auth_error` `{error}`). Typed `/intent{...}` messages only pass when they are
+    a button the bot offered (see `slash_guard`).
+
+    Configured in `credentials.yml`:
+
+    ```yaml
+    rasa_plugins.channels.signed_socketio.SignedSocketIOInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      session_persistence: true
+      signing_key: ...          # optional; IDENTITY_SIGNING_KEY by default
+      audience: payments-assistant
+      issuer: payments-backend
+      allowed_slash_commands: []  # `/...` texts accepted without a button
+    ```
+    """
+
+    def __init__(
+        self,
+        user_message_evt: Text = "user_uttered",
+        bot_message_evt: Text = "bot_uttered",
+        namespace: Optional[Text] = None,
+        session_persistence: bool = False,
+        socketio_path: Text = "/socket.io",
+        verifier: Optional[IdentityVerifier] = None,
+        slash_guard: Optional[SlashGuard] = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Creates the channel.
+
+        Args:
+            user_message_evt: Event the client sends messages with.
+            bot_message_evt: Event the bot answers with.
+            namespace: Socket.IO namespace; the default one when `None`.
+            session_persistence: Whether conversations follow the client's
+                `session_id` (from `session_request`) rather than the socket id.
+            socketio_path: Path the Socket.IO server is served on.
+            verifier: Token verifier; one with the configured signing key by default.
+            slash_guard: Guard against typed intents.
+            clock: Current time in seconds since the epoch (token expiry checks).
+        """
+        super().__init__(
+            user_message_evt=user_message_evt,
+            bot_message_evt=bot_message_evt,
+            namespace=namespace,
+            session_persistence=session_persistence,
+            socketio_path=socketio_path,
+            jwt_key=None,
+            metadata_key=None,
+        )
+        self.verifier = verifier or IdentityVerifier(settings.identity_signing_key())
+        self.slash_guard = slash_guard or SlashGuard()
+        self.clock = clock
+        # Identity per connected socket, server-side only; dropped on disconnect.
+        self.identities: Dict[Text, IdentityCheck] = {}
+        if self.verifier.signing_key == settings.DEFAULT_IDENTITY_SIGNING_KEY:
+            logger.warning(
+                "SignedSocketIOInput uses the development identity signing key; "
+                "set IDENTITY_SIGNING_KEY outside development."
+            )
+
+    @classmethod
+    def name(cls) -> Text:
+        """Keeps the socket.io channel's name (URL prefix and tracker channel)."""
+        return "socketio"
+
+    @classmethod
+    def from_credentials(
+        cls, credentials: Optional[Dict[Text, Any]]
+    ) -> "SignedSocketIOInput":
+        """Builds the channel from its `credentials.yml` section.
+
+        Args:
+            credentials: The socket.io options of Rasa's channel (except the JWT
+                and metadata ones) plus `signing_key`, `audience`, `issuer` and
+                `allowed_slash_commands`.
+
+        Returns:
+            The configured channel.
+        """
+        credentials = credentials or {}
+        for ignored in ("jwt_key", "jwt_method", "metadata_key"):
+            if ignored in credentials:
+                logger.warning(
+                    "SignedSocketIOInput ignores '%s': identity comes from the "
+                    "backend-signed token, metadata only from the server.",
+                    ignored,
+                )
+        return cls(
+            user_message_evt=credentials.get("user_message_evt", "user_uttered"),
+            bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
+            namespace=credentials.get("namespace"),
+            session_persistence=bool(credentials.get("session_persistence", False)),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+            verifier=verifier_from(credentials),
+            slash_guard=slash_guard_from(credentials),
+        )
+
+    def metadata_for(self, sid: Text) -> Dict[Text, Any]:
+        """Returns the trusted metadata of a message sent by a socket now.
+
+        Args:
+            sid: The socket id.
+
+        Returns:
+            The socket identity's metadata, with its expiry checked at this moment.
+        """
+        return self.identities.get(sid, ANONYMOUS).metadata(now=self.clock())
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """Builds the Socket.IO server and its Sanic blueprint.
+
+        Args:
+            on_new_message: Rasa's message handler.
+
+        Returns:
+            The blueprint; registering it attaches the Socket.IO server to the app.
+        """
+        # Same CORS workaround as Rasa's channel: Sanic's CORS settings apply.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        socketio_webhook = SocketBlueprint(
+            sio, self.socketio_path, "signed_socketio_webhook", __name__
+        )
+        self.sio = sio  # for `get_output_channel`
+        handle = self.slash_guard.wrap(
+            on_new_message, lambda: agent_of(socketio_webhook)
+        )
+        namespace = self.namespace
+
+        @socketio_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
+            # Visitors without (or with a bad) token may still ask general questions.
+            token = auth.get("token") if isinstance(auth, dict) else None
+            self.identities[sid] = self.verifier.check(token)
+            logger.debug("Socket %s connected.", sid)
+            return True
+
+        @sio.on("disconnect", namespace=namespace)
+        async def disconnect(sid: Text, reason: Any = None) -> None:
+            self.identities.pop(sid, None)
+            logger.debug("Socket %s disconnected.", sid)
+
+        @sio.on(AUTHENTICATE_EVENT, namespace=namespace)
+        async def authenticate(sid: Text, data: Any = None) -> None:
+            token = data.get("token") if isinstance(data, dict) else None
+            check = self.verifier.check(token)
+            self.identities[sid] = check
+            if check.identity is not None:
+                await sio.emit(
+                    AUTHENTICATED_EVENT,
+                    {"customer_id": check.identity.customer_id},
+                    room=sid,
+                    namespace=namespace,
+                )
+            else:
+                await sio.emit(
+                    AUTH_ERROR_EVENT,
+                    {"error": check.error or MISSING_TOKEN},
+                    room=sid,
+                    namespace=namespace,
+                )
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: Text, data: Any = None) -> None:
+            data = data if isinstance(data, dict) else {}
+            if not data.get("session_id"):
+                data["session_id"] = uuid.uuid4().hex
+            if self.session_persistence:
+                # A coroutine in python-socketio 5.18: Rasa 3.6's channel does not
+                # await it, so its sockets never join the session's room.
+                await sio.enter_room(sid, data["session_id"], namespace=namespace)
+            await sio.emit(
+                "session_confirm", data["session_id"], room=sid, namespace=namespace
+            )
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: Text, data: Any = None) -> None:
+            if not isinstance(data, dict):
+                logger.warning("Ignored a malformed message from socket %s.", sid)
+                return
+            if self.session_persistence:
+                sender_id = data.get("session_id")
+                if not sender_id or not isinstance(sender_id, str):
+                    logger.warning(
+                        "Ignored a message without session_id from socket %s; "
+                        "send `session_request` first.",
+                        sid,
+                    )
+                    return
+            else:
+                sender_id = sid
+            text = data.get("message", "")
+            if not isinstance(text, str):
+                logger.warning("Ignored a message without text from socket %s.", sid)
+                return
+            message = UserMessage(
+                text,
+                SocketIOOutput(sio, self.bot_message_evt),
+                sender_id,
+                input_channel=self.name(),
+                # Built here only: the client's `metadata`/`customData` never count.
+                metadata=self.metadata_for(sid),
+            )
+            await handle(message)
+
+        return socketio_webhook
