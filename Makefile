@@ -12,7 +12,7 @@ BACKEND_PYTHON ?= python3
 PYTEST_FLAGS ?= -q -p no:cacheprovider
 
 .PHONY: help setup run test validate unit-test backend-test integration-test \
-        conversation-test train spacy bench lock clean
+        conversation-test webchat-test browser-test browser-deps train spacy bench lock clean
 
 help:
 	@echo "make run    - set everything up, start backend, action server and Rasa, and chat"
@@ -42,7 +42,28 @@ spacy: $(VENV)/.installed
 	@echo "==> the project's spaCy pipeline ($(SPACY_PIPELINE))"
 	@set -o pipefail; $(PY) -m rasa_plugins.spacy_pipeline $(SPACY_PIPELINE) 2>&1 | grep -vE "tensorflow|TensorRT|oneDNN|cuda|rebuild TensorFlow|AVX"
 
-setup: $(VENV)/.installed $(BACKEND_VENV)/.installed spacy
+webchat/node_modules/.installed: webchat/package.json webchat/package-lock.json
+	@echo "==> web chat client libraries (npm ci --prefix webchat)"
+	@command -v npm >/dev/null || { echo "ERROR: npm not found: install Node.js 18+ (e.g. apt-get install nodejs npm)" >&2; exit 1; }
+	@npm ci --prefix webchat --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.installed $(BACKEND_VENV)/.installed webchat/node_modules/.installed spacy
+
+# Browser tests drive Debian's Chromium with Playwright (Playwright's own browser
+# download is not used).
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> installing Chromium for the browser tests (apt-get install chromium chromium-driver)"; \
+	    (apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	     { apt-get update -qq >/dev/null && apt-get install -y -qq chromium chromium-driver >/dev/null; }) || \
+	    { echo "ERROR: could not install chromium with apt-get" >&2; exit 1; }; \
+	  else \
+	    echo "ERROR: $(CHROMIUM) not found: run 'sudo apt-get install chromium chromium-driver' (or set CHROMIUM=...)" >&2; exit 1; \
+	  fi; \
+	fi
 
 train: setup
 	@echo "==> model"
@@ -58,8 +79,10 @@ test: setup
 	@$(MAKE) --no-print-directory unit-test
 	@$(MAKE) --no-print-directory backend-test
 	@$(MAKE) --no-print-directory train
+	@$(MAKE) --no-print-directory webchat-test
 	@$(MAKE) --no-print-directory integration-test
 	@$(MAKE) --no-print-directory conversation-test
+	@$(MAKE) --no-print-directory browser-test
 	@echo "==> all tests passed"
 
 # ---- test stages ------------------------------------------------------------
@@ -82,6 +105,14 @@ backend-test: setup
 integration-test: train
 	@echo "==> integration tests (real backend, action server and Rasa server over HTTP)"
 	@ASSISTANT_MODEL=$$($(PY) scripts/train_if_changed.py --print-path) $(VENV)/bin/pytest $(PYTEST_FLAGS) tests/integration
+
+webchat-test: webchat/node_modules/.installed
+	@echo "==> web chat unit tests (node --test)"
+	@npm test --prefix webchat --silent
+
+browser-test: train browser-deps
+	@echo "==> browser tests (Playwright + Chromium: web chat against the real stack; screenshots in results/screenshots)"
+	@ASSISTANT_MODEL=$$($(PY) scripts/train_if_changed.py --print-path) CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest $(PYTEST_FLAGS) tests/browser
 
 conversation-test: train
 	@echo "==> conversation tests (rasa test on tests/conversations)"

@@ -10,7 +10,7 @@ of these, once, so actions never see `requests` exceptions or HTTP status codes:
   + AuthenticationError - 401 (bad service key, unknown customer, bad credentials)
   + NotFound - 404 (missing, or owned by another customer)
   + BadRequest - 400 and other unexpected 4xx: a bug on our side
-  + RuleViolation - 409/422: the backend refused by a business rule
+  + RuleViolation - 409/422 (and 429 of the verification routes): refused by a business rule
     + IdempotencyConflict - 409 `idempotency_in_progress`
     + PaymentDeclined - 422 `payment_declined`
 """

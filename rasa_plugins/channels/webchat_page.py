@@ -81,8 +81,10 @@ class WebchatPageInput(InputChannel):
         self.backend_url = (backend_url or settings.webchat_backend_url()).rstrip("/")
         self.backend_origin = _origin(self.backend_url, "backend_url")
         self.rasa_url = rasa_url.rstrip("/") if rasa_url else None
+        # The page may talk to its own origin, the backend and a configured Rasa.
+        self.connect_origins = [self.backend_origin]
         if self.rasa_url:
-            _origin(self.rasa_url, "rasa_url")
+            self.connect_origins.append(_origin(self.rasa_url, "rasa_url"))
         self.page_dir = page_dir.resolve()
         self.static_dir = self.page_dir / "static"
         self.vendor_dir = (self.page_dir / SOCKET_IO_CLIENT_DIST).resolve()
@@ -130,7 +132,7 @@ class WebchatPageInput(InputChannel):
                 "script-src 'self'",
                 "style-src 'self'",
                 "img-src 'self' data: https:",
-                f"connect-src 'self' {self.backend_origin}",
+                f"connect-src 'self' {' '.join(self.connect_origins)}",
                 "base-uri 'none'",
                 "form-action 'none'",
                 "frame-ancestors 'none'",

@@ -1,20 +1,17 @@
 """Browser fixtures: the real stack serving the web chat page, and Debian's Chromium."""
 
-import dataclasses
+import os
 from pathlib import Path
-from typing import Iterator, List, Sequence
-from unittest import mock
+from typing import Iterator, List
 
 import pytest
 import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from devstack.paths import RepoPaths
-from devstack.processes import Service
-from tests.integration import stack_fixtures
 from tests.integration.stack_fixtures import RunningStack, running_stack
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,56 +29,27 @@ REQUIRED_CHANNELS = (
     "rasa_plugins.channels.signed_socketio.SignedSocketIOInput",
 )
 
-
-def _with_page_backend(make_services):  # type: ignore[no-untyped-def]
-    """Wraps `stack_services` so Rasa tells the page where the test backend is.
-
-    The page channel reads `WEBCHAT_BACKEND_URL`; the stack's backend runs on a
-    free port that only the service list knows.
-    """
-
-    def services(*args, **kwargs) -> List[Service]:  # type: ignore[no-untyped-def]
-        started: Sequence[Service] = make_services(*args, **kwargs)
-        backend = next(service for service in started if service.name == "backend")
-        backend_url = backend.health_url.rsplit("/health", 1)[0]
-        return [
-            dataclasses.replace(
-                service, env={"WEBCHAT_BACKEND_URL": backend_url, **service.env}
-            )
-            if service.name == "rasa"
-            else service
-            for service in started
-        ]
-
-    return services
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The running stack with the channels of `credentials.yml` (both web chat ones)."""
-    class _DevPaths(RepoPaths):  # DEV ONLY - revert
-        @property
-        def credentials_file(self) -> Path:
-            return Path("/tmp/wc_dev/credentials.yml")
-
-    paths = _DevPaths()
+    paths = RepoPaths()
     credentials = yaml.safe_load(paths.credentials_file.read_text()) or {}
     missing = [channel for channel in REQUIRED_CHANNELS if channel not in credentials]
     assert not missing, f"{paths.credentials_file} lacks the web chat channels {missing}"
-    wrapped = _with_page_backend(stack_fixtures.stack_services)
-    with mock.patch.object(stack_fixtures, "stack_services", wrapped):
-        with running_stack(tmp_path_factory.mktemp("browser-stack"), paths) as running:
-            yield running
+    with running_stack(tmp_path_factory.mktemp("browser-stack"), paths) as running:
+        yield running
 
 
-@pytest.fixture(scope="session")
+# Module scope: while the sync driver runs, its event loop counts as running on
+# this thread, and later tests of the same session could not use asyncio.run.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     """Playwright's driver (its own browser downloads are never used)."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Headless Debian Chromium (`apt-get install chromium`)."""
     assert CHROMIUM.exists(), "install Debian's Chromium: apt-get install -y chromium"

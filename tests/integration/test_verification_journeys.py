@@ -57,7 +57,8 @@ def test_unknown_email_gets_the_same_answer_and_no_access(stack):
     _start(conversation, "nobody@example.com")
     assert backend_client(stack).read_dev_outbox("nobody@example.com") == []
     # The same words as for a real account: nothing tells whether the e-mail exists.
-    assert "couldn't verify you" in conversation.say("123456")
+    assert "isn't right" in conversation.say("123456")
+    assert "log in" in conversation.say("what's my balance?")
 
 
 def test_invalid_email_is_asked_again(stack):

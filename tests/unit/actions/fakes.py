@@ -852,11 +852,15 @@ class FakeBackendClient:
     # ---- visitor verification
 
     def start_verification(self, email: str, *, idempotency_key: str) -> None:
-        """Sends a code to an account's e-mail; an unknown e-mail gets none, silently."""
+        """Sends a code to an account's e-mail; an unknown e-mail gets a decoy, silently.
+
+        Like the backend, an unknown e-mail gets a pending code that never
+        matches, so no answer tells whether an account exists.
+        """
         self._enter("start_verification", email, idempotency_key=idempotency_key)
         self._replay("start_verification", idempotency_key)
+        self.pending_codes[email] = self.code_attempts
         if email in self.accounts:
-            self.pending_codes[email] = self.code_attempts
             self.outbox.append(
                 OutboundMessage(
                     id=len(self.outbox) + 1,
@@ -877,8 +881,8 @@ class FakeBackendClient:
         if replay is not None:
             return replay
         if email not in self.pending_codes:
-            raise RuleViolation("No code is pending.", code="no_pending_code", status_code=409)
-        if code != self.verification_code:
+            raise RuleViolation("No code is pending.", code="no_pending_code", status_code=422)
+        if code != self.verification_code or email not in self.accounts:
             self.pending_codes[email] -= 1
             left = self.pending_codes[email]
             if left <= 0:

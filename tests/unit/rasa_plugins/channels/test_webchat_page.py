@@ -123,9 +123,11 @@ def test_configured_rasa_url_replaces_the_request_origin(page_dir: Path) -> None
         BACKEND, rasa_url="https://chat.example.com/", page_dir=page_dir
     )
 
-    [(_, _, body)] = _get(channel, ["/webhooks/webchat/config.js"])
+    [(_, headers, body)] = _get(channel, ["/webhooks/webchat/config.js"])
 
     assert '"rasaUrl": "https://chat.example.com"' in body
+    policy = headers["Content-Security-Policy"]
+    assert f"connect-src 'self' {BACKEND} https://chat.example.com;" in policy
 
 
 def test_static_files_and_the_socket_io_client_are_served(page_dir: Path) -> None:
