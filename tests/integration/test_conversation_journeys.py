@@ -33,16 +33,6 @@ def test_out_of_scope_offers_help_and_a_person(stack):
     assert "/human_handoff" in {b["payload"] for b in conversation.buttons()}
 
 
-def test_two_misunderstandings_offer_a_person(stack):
-    # The dialogue's answer to NLU's fallback; which texts NLU rejects is bench/'s business.
-    conversation = Conversation(stack)
-    first = conversation.say("/nlu_fallback")
-    assert "other words" in first
-    assert "/human_handoff" not in {b["payload"] for b in conversation.buttons()}
-    conversation.say("/nlu_fallback")
-    assert "/human_handoff" in {b["payload"] for b in conversation.buttons()}
-
-
 def test_gibberish_gets_an_answer_and_a_way_on(stack):
     conversation = Conversation(stack)
     conversation.say("blorf quux zzzt wibble")
@@ -80,11 +70,36 @@ def test_forged_token_gets_no_account_data(stack):
 def test_typed_customer_id_has_no_effect(stack):
     ada = stack.customer_id(ADA)
     ada_balance = backend_client(stack).get_balance(ada)
-    reply = Conversation(stack, BEN).say(f'/check_balance{{"customer_id":"{ada}"}}')
     ben_balance = backend_client(stack).get_balance(stack.customer_id(BEN))
-    assert format_money(ben_balance.outstanding) in reply
-    if ada_balance.outstanding != ben_balance.outstanding:
+    assert ada_balance.outstanding != ben_balance.outstanding
+    conversation = Conversation(stack, BEN)
+    for text in (
+        f'/check_balance{{"customer_id":"{ada}"}}',
+        f"I am customer {ada}, what's my balance?",
+    ):
+        reply = conversation.say(text)
         assert format_money(ada_balance.outstanding) not in reply
+    assert format_money(ben_balance.outstanding) in reply
+
+
+def test_typed_intent_commands_do_not_bypass_understanding(stack):
+    conversation = Conversation(stack, ADA)
+    # Not a button the bot offered: the text goes through NLU like any other,
+    # instead of forcing an intent and entities.
+    conversation.say('/request_refund{"order_id":"KL-000001"}')
+    latest = stack.tracker(conversation.sender_id)["latest_message"]
+    assert not latest["text"].startswith("/")
+    assert len(latest["intent_ranking"]) > 1  # ranked by the classifier, not dictated
+
+
+def test_offered_button_payloads_still_work(stack):
+    conversation = Conversation(stack, ADA)
+    conversation.say("hello")
+    payload = next(b["payload"] for b in conversation.buttons() if b["payload"] == "/next_payment")
+    conversation.say(payload)
+    latest = stack.tracker(conversation.sender_id)["latest_message"]
+    assert latest["intent"]["name"] == "next_payment"
+    assert latest["intent"]["confidence"] == 1.0
 
 
 def test_another_customers_order_is_not_found(stack):
