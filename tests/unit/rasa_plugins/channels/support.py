@@ -3,10 +3,10 @@
 import datetime as dt
 import itertools
 from contextlib import asynccontextmanager
-from types import SimpleNamespace
 from typing import Any, AsyncIterator, Dict, List, Optional
 
 import jwt
+from rasa.core.agent import Agent
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
@@ -40,13 +40,14 @@ def bot_with_buttons(*payloads: str, key: str = "buttons") -> BotUttered:
     return BotUttered("Pick one", data={key: choices})
 
 
-async def fake_agent(trackers: Optional[Dict[str, List[Event]]] = None) -> Any:
-    """An object with the two agent attributes the slash guard reads.
+async def fake_agent(trackers: Optional[Dict[str, List[Event]]] = None) -> Agent:
+    """A Rasa agent without model whose in-memory tracker store holds `trackers`.
 
     Args:
         trackers: Events to store per sender id.
     """
-    agent = SimpleNamespace(
+    agent = Agent(
+        domain=Domain.empty(),
         tracker_store=InMemoryTrackerStore(Domain.empty()),
         lock_store=InMemoryLockStore(),
     )
