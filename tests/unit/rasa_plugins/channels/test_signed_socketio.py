@@ -323,7 +323,11 @@ def test_authenticate_replaces_an_expired_identity() -> None:
             {"identity_error": "invalid"},
         ),
         ({"token": make_token(minutes=-5)}, "expired", {"identity_error": "expired"}),
-        ({"token": make_token(aud="elsewhere")}, "invalid", {"identity_error": "invalid"}),
+        (
+            {"token": make_token(aud="elsewhere")},
+            "invalid",
+            {"identity_error": "invalid"},
+        ),
         ({}, "missing", {}),
         ("not-an-object", "missing", {}),
     ],
