@@ -41,6 +41,7 @@ def describe(
         f"Payments backend: {backend}  (API docs: {backend}/docs)",
         f"Action server:    {addresses.actions_url}",
         f"Rasa server:      {rasa}  (REST webhook: {addresses.webhook_url})",
+        f"Web chat:         {rasa}/webhooks/webchat/?demo=1  (demo login prefilled)",
         f"Rasa API token:   {settings.rasa_auth_token}",
         f"Logs:             {paths.log_dir}/<service>.log",
         f"Demo logins:      {logins} (password: {DEMO_PASSWORD})",

@@ -5,7 +5,7 @@ import time
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -24,6 +24,28 @@ AUTHENTICATED_EVENT = "authenticated"
 AUTH_ERROR_EVENT = "auth_error"
 # `auth_error` reason when `authenticate` carried no token.
 MISSING_TOKEN = "missing"
+
+
+class CustomJsonSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, able to send custom payloads.
+
+    The stock output passes a custom payload's keys as keyword arguments to
+    `emit`, so any payload but `emit`'s own parameters raises `TypeError` and the
+    customer gets nothing. This one sends it as the message body under `custom`,
+    like Rasa's REST channel does.
+    """
+
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        """Sends `{"custom": json_message}` to the conversation's room.
+
+        Args:
+            recipient_id: The conversation (socket.io room).
+            json_message: The custom payload, e.g. a handoff state for the page.
+            **kwargs: Unused.
+        """
+        await self.sio.emit(self.bot_message_evt, {"custom": json_message}, room=recipient_id)
 
 
 class SignedSocketIOInput(SocketIOInput):
@@ -100,6 +122,12 @@ class SignedSocketIOInput(SocketIOInput):
     def name(cls) -> Text:
         """Keeps the socket.io channel's name (URL prefix and tracker channel)."""
         return "socketio"
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """The output for messages sent outside a customer turn (e.g. by an agent)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return CustomJsonSocketIOOutput(self.sio, self.bot_message_evt)
 
     @classmethod
     def from_credentials(
@@ -238,7 +266,7 @@ class SignedSocketIOInput(SocketIOInput):
                 return
             message = UserMessage(
                 text,
-                SocketIOOutput(sio, self.bot_message_evt),
+                CustomJsonSocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),
                 # Built here only: the client's `metadata`/`customData` never count.

@@ -43,3 +43,14 @@ def test_a_missing_variable_is_an_error_not_a_silent_default(monkeypatch):
     monkeypatch.delenv("TWILIO_AUTH_TOKEN")
     with pytest.raises(Exception, match="TWILIO_AUTH_TOKEN"):
         create_http_input_channels(None, str(ROOT / "credentials.messaging.yml"))
+
+
+def test_every_connector_is_behind_the_slash_guard(monkeypatch):
+    from rasa.core.run import create_http_input_channels
+
+    from rasa_plugins.channels.messaging import SlashGuardedChannel
+
+    for name, value in VARIABLES.items():
+        monkeypatch.setenv(name, value)
+    channels = create_http_input_channels(None, str(ROOT / "credentials.messaging.yml"))
+    assert all(isinstance(channel, SlashGuardedChannel) for channel in channels)

@@ -12,6 +12,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from devstack.ports import find_free_port
 from sanic import Blueprint, Sanic
 
 KEY = "unit-test-identity-signing-key-32-bytes"
@@ -74,7 +75,7 @@ async def serve(
     app.ctx.agent = agent
     app.blueprint(blueprint, url_prefix=url_prefix)
     server = await app.create_server(
-        host="127.0.0.1", port=0, return_asyncio_server=True, access_log=False
+        host="127.0.0.1", port=find_free_port(), return_asyncio_server=True, access_log=False
     )
     await server.startup()
     port = server.server.sockets[0].getsockname()[1]

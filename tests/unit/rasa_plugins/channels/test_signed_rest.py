@@ -11,6 +11,7 @@ import jwt
 import pytest
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
+from devstack.ports import find_free_port
 from sanic import Sanic
 
 from rasa_plugins.channels.identity import IdentityVerifier
@@ -56,7 +57,7 @@ async def _post(
     channel = SignedRestInput(IdentityVerifier(KEY))
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
     server = await app.create_server(
-        host="127.0.0.1", port=0, return_asyncio_server=True, access_log=False
+        host="127.0.0.1", port=find_free_port(), return_asyncio_server=True, access_log=False
     )
     await server.startup()
     port = server.server.sockets[0].getsockname()[1]

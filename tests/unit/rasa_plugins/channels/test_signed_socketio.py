@@ -527,3 +527,29 @@ def test_rasa_loads_the_channel_from_its_credentials_section() -> None:
     assert channel.name() == "socketio"
     assert channel.url_prefix() == "socketio"
     assert channel.session_persistence is True
+
+
+def test_custom_payloads_are_sent_as_the_message_body() -> None:
+    from rasa_plugins.channels.signed_socketio import CustomJsonSocketIOOutput
+
+    emitted = []
+
+    class RecordingServer:
+        async def emit(self, event, data=None, **kwargs):
+            emitted.append((event, data, kwargs))
+
+    output = CustomJsonSocketIOOutput(RecordingServer(), "bot_uttered")
+    handoff = {"handoff": {"state": "agent_joined", "agent_name": "Sam"}}
+    asyncio.run(output.send_custom_json("session-1", handoff))
+    assert emitted == [("bot_uttered", {"custom": handoff}, {"room": "session-1"})]
+
+
+def test_output_channel_for_outside_messages_sends_custom_payloads() -> None:
+    from rasa_plugins.channels.signed_socketio import CustomJsonSocketIOOutput, SignedSocketIOInput
+
+    async def on_new_message(message) -> None:
+        pass
+
+    channel = SignedSocketIOInput.from_credentials({})
+    channel.blueprint(on_new_message)  # creates the socket.io server
+    assert isinstance(channel.get_output_channel(), CustomJsonSocketIOOutput)
