@@ -60,6 +60,24 @@ class UsesBackend:
         return await asyncio.to_thread(function, *args, **kwargs)
 
 
+def form_stop_events(form: FormValidationAction, domain: DomainDict) -> List[EventType]:
+    """Events ending a form early: no slot requested, and the form's answers cleared.
+
+    Clearing them means the submit action that follows never acts on a value no
+    validation has approved.
+
+    Args:
+        form: The form's validation action.
+        domain: The bot's domain.
+
+    Returns:
+        `requested_slot: None`, then `None` for each of the form's slots.
+    """
+    return [SlotSet(REQUESTED_SLOT, None)] + [
+        SlotSet(slot, None) for slot in form.domain_slots(domain)
+    ]
+
+
 def report_backend_error(
     dispatcher: CollectingDispatcher, error: BackendError, action_name: Text
 ) -> None:
@@ -201,11 +219,7 @@ class BackendFormValidationAction(UsesBackend, FormValidationAction, ABC):
         Returns:
             Events to apply; `requested_slot: None` ends the form early.
         """
-        # Ending early also clears the form's answers, so the submit action that
-        # follows never acts on a value no validation has approved.
-        stop = [SlotSet(REQUESTED_SLOT, None)] + [
-            SlotSet(slot, None) for slot in self.domain_slots(domain)
-        ]
+        stop = form_stop_events(self, domain)
         customer_id = verified_customer_id(tracker)
         if customer_id is None:
             dispatcher.utter_message(response="utter_login_required")

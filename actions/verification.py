@@ -13,7 +13,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.api import BackendClient, BackendError, RuleViolation
-from actions.base import UsesBackend, report_backend_error
+from actions.base import UsesBackend, form_stop_events, report_backend_error
 from actions.identity import verified_customer_id
 from actions.identity_grant import GRANT_SLOT, issue_grant
 from actions.idempotency import form_submission_key
@@ -65,9 +65,7 @@ class ValidateVerificationForm(UsesBackend, FormValidationAction):
         Returns:
             Events to apply; `requested_slot: None` ends the form.
         """
-        stop = [SlotSet(REQUESTED_SLOT, None)] + [
-            SlotSet(slot, None) for slot in self.domain_slots(domain)
-        ]
+        stop = form_stop_events(self, domain)
         # The key this action signs grants with, so its own grant counts here too.
         signing_key = (self._settings or get_settings()).identity_signing_key
         if verified_customer_id(tracker, signing_key) is not None:
