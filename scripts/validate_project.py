@@ -13,8 +13,9 @@ fails on any warning, with two exceptions that are verified rather than ignored:
 
 It then checks what Rasa cannot see: every response the actions send exists in
 the domain, every custom action of the domain is implemented by the action
-server, every slot a form requests has a question, and the generated form rules
-are up to date.
+server, every slot a form requests has a question, no training example is a sentence
+of the evaluation set (../shared/eval), and the generated form rules are up to
+date.
 
 Usage: `.venv/bin/python scripts/validate_project.py` (exit 1 on any problem).
 """
@@ -156,6 +157,43 @@ def check_form_questions() -> List[str]:
     return problems
 
 
+EVAL_SET = ROOT.parent / "shared" / "eval" / "nlu_dev.csv"
+_ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
+
+
+def check_no_eval_leak(eval_set: pathlib.Path = EVAL_SET) -> List[str]:
+    """No training example may be a sentence of the evaluation set.
+
+    The evaluation set measures language the model has not seen; a copied
+    sentence makes the score meaningless. Skipped where the set is absent.
+    """
+    import csv
+
+    if not eval_set.exists():
+        return []
+    with eval_set.open(newline="") as handle:
+        evaluation = {
+            _normalised(row["text"]) for row in csv.DictReader(handle) if len(row["text"]) > 15
+        }
+    problems = []
+    for path in sorted((ROOT / "data").rglob("*.yml")):
+        for line in path.read_text().splitlines():
+            text = line.strip()
+            if not text.startswith("- "):
+                continue
+            plain = _ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", text[2:])
+            if _normalised(plain) in evaluation:
+                problems.append(
+                    f"{path.relative_to(ROOT)}: '{plain}' is a sentence of the evaluation "
+                    "set: write your own example instead"
+                )
+    return problems
+
+
 def check_generated_rules() -> List[str]:
     """The form interruption rules must match their generator."""
     result = subprocess.run(
@@ -173,6 +211,7 @@ def main() -> int:
         + check_sent_responses_exist()
         + check_actions_implemented()
         + check_form_questions()
+        + check_no_eval_leak()
         + check_generated_rules()
     )
     for problem in problems:
