@@ -16,7 +16,7 @@ PYTEST_FLAGS ?= -q -p no:cacheprovider
 
 help:
 	@echo "make run    - set everything up, start backend, action server and Rasa, and chat"
-	@echo "make test   - every test: validation, unit, backend, integration, conversations"
+	@echo "make test   - every test: validation, unit, backend, integration, web chat, conversations, browser"
 	@echo "make bench  - NLU benchmark on ../shared/eval/nlu_dev.csv (training time and scores)"
 	@echo "make train  - train the model if config, domain or data changed"
 
@@ -79,8 +79,8 @@ test: setup
 	@$(MAKE) --no-print-directory unit-test
 	@$(MAKE) --no-print-directory backend-test
 	@$(MAKE) --no-print-directory train
-	@$(MAKE) --no-print-directory webchat-test
 	@$(MAKE) --no-print-directory integration-test
+	@$(MAKE) --no-print-directory webchat-test
 	@$(MAKE) --no-print-directory conversation-test
 	@$(MAKE) --no-print-directory browser-test
 	@echo "==> all tests passed"
