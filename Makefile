@@ -37,10 +37,14 @@ $(BACKEND_VENV)/.installed: backend/requirements.txt backend/requirements-dev.tx
 	@$(BACKEND_PY) -m pip install --quiet -r backend/requirements-dev.txt
 	@touch $@
 
-# The builder fingerprints its patterns and skips when nothing changed.
-spacy: $(VENV)/.installed
+# Rebuilt when its sources change (the builder also fingerprints its patterns);
+# a file target, so the stages of `make test` don't start it again each time.
+$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed $(wildcard rasa_plugins/spacy_pipeline/*.py) rasa_plugins/nlu/vocabulary.py
 	@echo "==> the project's spaCy pipeline ($(SPACY_PIPELINE))"
 	@set -o pipefail; $(PY) -m rasa_plugins.spacy_pipeline $(SPACY_PIPELINE) 2>&1 | grep -vE "tensorflow|TensorRT|oneDNN|cuda|rebuild TensorFlow|AVX"
+	@touch $@
+
+spacy: $(SPACY_PIPELINE)/meta.json
 
 webchat/node_modules/.installed: webchat/package.json webchat/package-lock.json
 	@echo "==> web chat client libraries (npm ci --prefix webchat)"
