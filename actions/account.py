@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Text
+from typing import Any, List, Optional, Set, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -52,6 +52,21 @@ def order_button(order: Order, intent: Text) -> dict:
     """
     title = f"{order.id} · {order.merchant.name} · {format_money(order.total)}"
     return {"title": title, "payload": f'/{intent}{{"order_id":"{order.id}"}}'}
+
+
+async def orders_in(action: Any, customer_id: str, statuses: Set[str]) -> List[Order]:
+    """The customer's orders in one of `statuses`, newest first.
+
+    Args:
+        action: An action using the backend (`UsesBackend`).
+        customer_id: The verified customer.
+        statuses: Order statuses to keep.
+
+    Returns:
+        The matching orders.
+    """
+    orders = await action.call(action.client.list_orders, customer_id)
+    return [order for order in orders if order.status in statuses]
 
 
 class ActionCheckBalance(BackendAction):

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
-from actions.account import RECENT_ORDERS_SHOWN, order_button, order_facts
+from actions.account import RECENT_ORDERS_SHOWN, order_button, order_facts, orders_in
 from actions.api import NotFound, Order, RuleViolation
 from actions.base import BackendFormValidationAction, FormAskAction, FormSubmitAction
 from actions.formatting import format_date
@@ -18,11 +18,6 @@ from actions.idempotency import form_submission_key
 
 CANCELLABLE = {"placed"}
 RETURNABLE = {"delivered"}
-
-
-async def _orders_in(action: Any, customer_id: str, statuses: Set[str]) -> List[Order]:
-    orders = await action.call(action.client.list_orders, customer_id)
-    return [order for order in orders if order.status in statuses]
 
 
 class OrderFormValidation(BackendFormValidationAction):
@@ -43,7 +38,7 @@ class OrderFormValidation(BackendFormValidationAction):
         """Refuses at once when no order qualifies and none was named."""
         if tracker.get_slot("order_id"):
             return True
-        if await _orders_in(self, customer_id, self.statuses):
+        if await orders_in(self, customer_id, self.statuses):
             return True
         dispatcher.utter_message(response=self.none_response)
         return False
@@ -124,7 +119,7 @@ class OrderAskAction(FormAskAction):
         customer_id: Optional[str],
     ) -> List[EventType]:
         """Offers up to five orders."""
-        orders = await _orders_in(self, customer_id, self.statuses)
+        orders = await orders_in(self, customer_id, self.statuses)
         dispatcher.utter_message(
             response=self.ask_response,
             buttons=[order_button(order, "inform") for order in orders[:RECENT_ORDERS_SHOWN]],

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
-from actions.account import RECENT_ORDERS_SHOWN, order_button
+from actions.account import RECENT_ORDERS_SHOWN, order_button, orders_in
 from actions.api import Money, NotFound, Order, RefundEligibility, RuleViolation
 from actions.base import BackendFormValidationAction, FormAskAction, FormSubmitAction
 from actions.formatting import format_date, format_money
@@ -99,12 +99,8 @@ def _eligibility_facts(eligibility: RefundEligibility, order: Order) -> Dict[str
 
 
 async def _refundable_orders(action: Any, customer_id: str) -> List[Order]:
-    orders = await action.call(action.client.list_orders, customer_id)
-    return [
-        order
-        for order in orders
-        if order.status in {"delivered", "returned"} and order.refundable.amount > 0
-    ]
+    orders = await orders_in(action, customer_id, {"delivered", "returned"})
+    return [order for order in orders if order.refundable.amount > 0]
 
 
 class ValidateRefundForm(BackendFormValidationAction):
