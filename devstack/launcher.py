@@ -15,6 +15,8 @@ from devstack.settings import StackSettings
 # Demo customers seeded by the backend into an empty database (backend/README.md).
 DEMO_LOGINS = ("ada@example.com", "ben@example.com", "chen@example.com")
 DEMO_PASSWORD = "demo"
+# Demo agents seeded by the agent desk into an empty database (desk/README.md).
+DEMO_AGENTS = ("maria", "tom")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +44,7 @@ def describe(
         f"Action server:    {addresses.actions_url}",
         f"Rasa server:      {rasa}  (REST webhook: {addresses.webhook_url})",
         f"Web chat:         {rasa}/webhooks/webchat/?demo=1  (demo login prefilled)",
+        f"Agent desk:       {addresses.desk_url}/console/  (agents: {', '.join(DEMO_AGENTS)}; password: {DEMO_PASSWORD})",
         f"Rasa API token:   {settings.rasa_auth_token}",
         f"Logs:             {paths.log_dir}/<service>.log",
         f"Demo logins:      {logins} (password: {DEMO_PASSWORD})",
@@ -75,7 +78,7 @@ def main(
         write(f"Cannot start: {error}")
         return 2
     addresses = StackAddresses.for_settings(settings)
-    write(f"Starting backend, action server and Rasa with {model.name} …")
+    write(f"Starting backend, agent desk, action server and Rasa with {model.name} …")
     try:
         with Stack(
             stack_services(settings, model, paths), paths.log_dir, echo=write

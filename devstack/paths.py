@@ -43,6 +43,11 @@ class RepoPaths:
         return self.root / "backend"
 
     @property
+    def desk_dir(self) -> Path:
+        """The agent desk project (working directory of the desk service)."""
+        return self.root / "desk"
+
+    @property
     def var_dir(self) -> Path:
         """Runtime state: the dev database and logs."""
         return self.root / "var"
@@ -71,6 +76,16 @@ class RepoPaths:
     def dev_database_url(self) -> str:
         """SQLite database of `make run`, kept between runs."""
         return f"sqlite:///{self.var_dir / 'payments.db'}"
+
+    @property
+    def dev_desk_database_url(self) -> str:
+        """SQLite database of the agent desk under `make run`, kept between runs."""
+        return f"sqlite:///{self.var_dir / 'desk.db'}"
+
+    @property
+    def dev_handoff_outbox(self) -> Path:
+        """The action server's outbox of tickets waiting for the desk."""
+        return self.var_dir / "handoff-outbox.sqlite3"
 
     def newest_model(self) -> Optional[Path]:
         """Returns the most recently trained model in `models/`, if any."""

@@ -42,6 +42,7 @@ def check_files(paths: RepoPaths) -> None:
             "the backend environment (.venv-backend) is not installed",
         ),
         (paths.backend_dir, "the backend project (backend/) is missing"),
+        (paths.desk_dir, "the agent desk project (desk/) is missing"),
         (paths.endpoints_file, "endpoints.yml is missing"),
         (paths.credentials_file, "credentials.yml is missing"),
     ]
@@ -51,13 +52,14 @@ def check_files(paths: RepoPaths) -> None:
 
 
 def check_ports(settings: StackSettings) -> None:
-    """Checks that the three ports are free.
+    """Checks that the four ports are free.
 
     Raises:
         PrerequisiteError: A port is in use (naming the variable that moves it).
     """
     ensure_port_free(settings.backend_port, "payments backend", "BACKEND_PORT")
     ensure_port_free(settings.actions_port, "action server", "ACTIONS_PORT")
+    ensure_port_free(settings.desk_port, "agent desk", "DESK_PORT")
     ensure_port_free(settings.rasa_port, "Rasa server", "RASA_PORT")
 
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import requests
 
@@ -12,6 +12,7 @@ from devstack.settings import StackSettings
 
 LOOPBACK = "127.0.0.1"
 BACKEND_STARTUP_TIMEOUT = 60.0
+DESK_STARTUP_TIMEOUT = 60.0
 ACTIONS_STARTUP_TIMEOUT = 120.0
 
 # Unbuffered logs; no telemetry calls (offline machines); quieter TensorFlow.
@@ -35,11 +36,13 @@ class StackAddresses:
         backend_url: Payments backend base URL.
         actions_url: Action server base URL.
         rasa_url: Rasa server base URL.
+        desk_url: Agent desk base URL (its console is at `/console/`).
     """
 
     backend_url: str
     actions_url: str
     rasa_url: str
+    desk_url: str
 
     @property
     def webhook_url(self) -> str:
@@ -53,6 +56,7 @@ class StackAddresses:
             backend_url=url(settings.backend_port),
             actions_url=url(settings.actions_port),
             rasa_url=url(settings.rasa_port),
+            desk_url=url(settings.desk_port),
         )
 
 
@@ -101,12 +105,58 @@ def backend_service(
     )
 
 
+def desk_service(
+    paths: RepoPaths,
+    port: int,
+    database_url: str,
+    api_key: str,
+    rasa_url: str,
+    rasa_auth_token: str,
+    timeout: float = DESK_STARTUP_TIMEOUT,
+) -> Service:
+    """The agent desk (FastAPI, the services' Python 3.11 venv) with demo agents.
+
+    Args:
+        paths: Repository paths.
+        port: Listening port.
+        database_url: SQLAlchemy URL of the desk's own database.
+        api_key: Service key the action server presents.
+        rasa_url: Rasa server the desk reads trackers from and sends replies through.
+        rasa_auth_token: Token of Rasa's HTTP API.
+        timeout: Startup timeout in seconds.
+
+    Returns:
+        The service description.
+    """
+    return Service(
+        name="desk",
+        argv=[str(paths.backend_python), "-m", "agent_desk", "--port", str(port)],
+        cwd=paths.desk_dir,
+        env={
+            "PYTHONUNBUFFERED": "1",
+            # The desk masks transcripts with the repository's `redaction` package.
+            "PYTHONPATH": str(paths.root),
+            "DATABASE_URL": database_url,
+            "DESK_API_KEY": api_key,
+            "DESK_HOST": LOOPBACK,
+            "DESK_PORT": str(port),
+            "RASA_URL": rasa_url,
+            "RASA_TOKEN": rasa_auth_token,
+        },
+        health_url=f"{url(port)}/health",
+        startup_timeout=timeout,
+    )
+
+
 def action_server_service(
     paths: RepoPaths,
     port: int,
     backend_url: str,
     backend_api_key: str,
     identity_signing_key: str,
+    desk_url: str = "",
+    desk_api_key: str = "",
+    handoff_outbox_path: Optional[Path] = None,
     timeout: float = ACTIONS_STARTUP_TIMEOUT,
 ) -> Service:
     """The Rasa SDK action server running the project's `actions` package.
@@ -117,6 +167,9 @@ def action_server_service(
         backend_url: Base URL of the payments backend.
         backend_api_key: Service key for the backend.
         identity_signing_key: Signs the identity grants of visitors verified by code.
+        desk_url: Base URL of the agent desk.
+        desk_api_key: Service key for the desk.
+        handoff_outbox_path: Where tickets wait while the desk is down.
         timeout: Startup timeout in seconds.
 
     Returns:
@@ -140,6 +193,9 @@ def action_server_service(
             "BACKEND_URL": backend_url,
             "BACKEND_API_KEY": backend_api_key,
             "IDENTITY_SIGNING_KEY": identity_signing_key,
+            "DESK_URL": desk_url,
+            "DESK_API_KEY": desk_api_key,
+            "HANDOFF_OUTBOX_PATH": str(handoff_outbox_path or paths.dev_handoff_outbox),
         },
         health_url=f"{url(port)}/health",
         startup_timeout=timeout,
@@ -220,7 +276,7 @@ def rasa_service(
 def stack_services(
     settings: StackSettings, model: Path, paths: RepoPaths = RepoPaths()
 ) -> List[Service]:
-    """The backend, action server and Rasa server, wired to each other.
+    """The backend, agent desk, action server and Rasa server, wired to each other.
 
     Args:
         settings: Ports, keys, database and startup timeout.
@@ -244,12 +300,24 @@ def stack_services(
             ),
             timeout=settings.startup_timeout,
         ),
+        desk_service(
+            paths,
+            settings.desk_port,
+            settings.desk_database_url or paths.dev_desk_database_url,
+            settings.desk_api_key,
+            addresses.rasa_url,
+            settings.rasa_auth_token,
+            timeout=settings.startup_timeout,
+        ),
         action_server_service(
             paths,
             settings.actions_port,
             addresses.backend_url,
             settings.backend_api_key,
             settings.identity_signing_key,
+            desk_url=addresses.desk_url,
+            desk_api_key=settings.desk_api_key,
+            handoff_outbox_path=settings.handoff_outbox_path,
             timeout=settings.startup_timeout,
         ),
         rasa_service(

@@ -9,6 +9,8 @@ from typing import Mapping, Optional
 DEFAULT_BACKEND_PORT = 8080
 DEFAULT_ACTIONS_PORT = 5055
 DEFAULT_RASA_PORT = 5005
+DEFAULT_DESK_PORT = 8090
+DEFAULT_DESK_API_KEY = "dev-desk-key"
 DEFAULT_BACKEND_API_KEY = "dev-backend-key"
 DEFAULT_IDENTITY_SIGNING_KEY = "dev-identity-signing-key-change-me"
 DEFAULT_STARTUP_TIMEOUT = 300.0
@@ -31,6 +33,12 @@ class StackSettings:
         rasa_auth_token: Token protecting the Rasa HTTP API (`RASA_AUTH_TOKEN`);
             random per run so nobody can inject tracker events that bypass the
             channel's identity check.
+        desk_port: Port of the agent desk (`DESK_PORT`).
+        desk_database_url: Agent desk database (`DESK_DATABASE_URL`); `None`: the
+            dev SQLite file.
+        desk_api_key: Service key between actions and desk (`DESK_API_KEY`).
+        handoff_outbox_path: Where the action server keeps tickets the desk could
+            not take yet (`HANDOFF_OUTBOX_PATH`); `None`: `var/handoff-outbox.sqlite3`.
     """
 
     backend_port: int = DEFAULT_BACKEND_PORT
@@ -42,6 +50,10 @@ class StackSettings:
     model: Optional[Path] = None
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT
     rasa_auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    desk_port: int = DEFAULT_DESK_PORT
+    desk_database_url: Optional[str] = None
+    desk_api_key: str = DEFAULT_DESK_API_KEY
+    handoff_outbox_path: Optional[Path] = None
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "StackSettings":
@@ -72,6 +84,12 @@ class StackSettings:
                 env.get("STACK_STARTUP_TIMEOUT") or DEFAULT_STARTUP_TIMEOUT
             ),
             rasa_auth_token=env.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
+            desk_port=_port(env, "DESK_PORT", DEFAULT_DESK_PORT),
+            desk_database_url=env.get("DESK_DATABASE_URL") or None,
+            desk_api_key=env.get("DESK_API_KEY") or DEFAULT_DESK_API_KEY,
+            handoff_outbox_path=(
+                Path(env["HANDOFF_OUTBOX_PATH"]) if env.get("HANDOFF_OUTBOX_PATH") else None
+            ),
         )
 
 

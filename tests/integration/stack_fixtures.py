@@ -2,6 +2,7 @@
 
 import contextlib
 import dataclasses
+import os
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class RunningStack:
         identity_signing_key: Key signing (backend) and verifying (channel) tokens.
         model: The served model archive.
         log_dir: Where `<service>.log` files are written.
+        desk_url: Agent desk base URL.
+        desk_api_key: Service key of the desk's ticket routes.
     """
 
     backend_url: str
@@ -45,6 +48,8 @@ class RunningStack:
     model: Path
     log_dir: Path
     processes: Stack
+    desk_url: str = ""
+    desk_api_key: str = ""
     http: requests.Session = field(default_factory=requests.Session)
 
     @contextlib.contextmanager
@@ -64,6 +69,15 @@ class RunningStack:
             yield
         finally:
             self.processes.freeze_service("backend", False)
+
+    @contextlib.contextmanager
+    def desk_down(self) -> Iterator[None]:
+        """The agent desk is stopped inside the block and restarted after it."""
+        self.processes.stop_service("desk")
+        try:
+            yield
+        finally:
+            self.processes.restart_service("desk")
 
     def login(self, email: str, password: str = DEMO_PASSWORD) -> str:
         """Logs a demo customer in at the backend and returns the identity token."""
@@ -133,8 +147,11 @@ class RunningStack:
         return response.json()
 
 
-def integration_settings(database_url: str) -> StackSettings:
-    """Settings for a test stack: free ports, a fresh identity key, the given database.
+def integration_settings(work_dir: Path) -> StackSettings:
+    """Settings for a test stack: free ports, a fresh identity key, fresh databases.
+
+    The backend's and the desk's SQLite files and the handoff outbox live in
+    `work_dir`.
 
     `ASSISTANT_MODEL`, `STACK_STARTUP_TIMEOUT` and `BACKEND_API_KEY` (which test
     code building its own backend client relies on) still come from the environment.
@@ -144,19 +161,30 @@ def integration_settings(database_url: str) -> StackSettings:
         backend_port=find_free_port(),
         actions_port=find_free_port(),
         rasa_port=find_free_port(),
-        database_url=database_url,
+        desk_port=find_free_port(),
+        database_url=f"sqlite:///{work_dir / 'payments.db'}",
+        desk_database_url=f"sqlite:///{work_dir / 'desk.db'}",
+        handoff_outbox_path=work_dir / "handoff-outbox.sqlite3",
         identity_signing_key=secrets.token_urlsafe(32),
     )
+
+
+#: Shorter waits than production so the tests of the desk's outage and transcript
+#: sync finish quickly; the behaviour is the same.
+TEST_SERVICE_ENV = {
+    "HANDOFF_OUTBOX_RETRY_MAX_SECONDS": "2",
+    "DESK_SYNC_INTERVAL_SECONDS": "0.5",
+}
 
 
 @contextlib.contextmanager
 def running_stack(
     work_dir: Path, paths: RepoPaths = RepoPaths()
 ) -> Iterator[RunningStack]:
-    """Starts backend (fresh SQLite in `work_dir`), action server and Rasa server.
+    """Starts backend, agent desk (fresh SQLite in `work_dir`), action server, Rasa.
 
     Args:
-        work_dir: Empty directory for the test database.
+        work_dir: Empty directory for the test databases and the handoff outbox.
         paths: Repository paths.
 
     Yields:
@@ -166,12 +194,18 @@ def running_stack(
         PrerequisiteError: No model or a missing environment.
         ServiceStartError: A service did not start (with its log tail).
     """
-    settings = integration_settings(f"sqlite:///{work_dir / 'payments.db'}")
+    settings = integration_settings(work_dir)
     check_files(paths)
     model = resolve_model(settings, paths)
     log_dir = paths.log_dir / "integration"
     addresses = StackAddresses.for_settings(settings)
-    with Stack(stack_services(settings, model, paths), log_dir, handle_signals=False) as processes:
+    base_env = {**os.environ, **TEST_SERVICE_ENV}
+    with Stack(
+        stack_services(settings, model, paths),
+        log_dir,
+        handle_signals=False,
+        base_env=base_env,
+    ) as processes:
         yield RunningStack(
             backend_url=addresses.backend_url,
             actions_url=addresses.actions_url,
@@ -182,4 +216,6 @@ def running_stack(
             model=model,
             log_dir=log_dir,
             processes=processes,
+            desk_url=addresses.desk_url,
+            desk_api_key=settings.desk_api_key,
         )

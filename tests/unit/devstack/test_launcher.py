@@ -29,7 +29,7 @@ def test_missing_prerequisite_stops_before_starting_anything(tmp_path: Path) -> 
 
 def test_description_lists_addresses_and_demo_login(tmp_path: Path) -> None:
     settings = StackSettings(
-        backend_port=1, actions_port=2, rasa_port=3, rasa_auth_token="tok"
+        backend_port=1, actions_port=2, rasa_port=3, desk_port=4, rasa_auth_token="tok"
     )
 
     lines = describe(
@@ -39,6 +39,7 @@ def test_description_lists_addresses_and_demo_login(tmp_path: Path) -> None:
     text = "\n".join(lines)
     assert "http://127.0.0.1:1" in text and "http://127.0.0.1:2" in text
     assert "http://127.0.0.1:3/webhooks/rest/webhook" in text
+    assert "http://127.0.0.1:4/console/" in text and "maria, tom" in text
     assert "Rasa API token:   tok" in text
     assert "ada@example.com, ben@example.com, chen@example.com" in text
     assert "password: demo" in text

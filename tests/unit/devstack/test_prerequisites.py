@@ -23,6 +23,7 @@ def repo(tmp_path: Path) -> RepoPaths:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text("")
     (tmp_path / "backend").mkdir()
+    (tmp_path / "desk").mkdir()
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "20250101-000000.tar.gz").write_bytes(b"")
     return RepoPaths(tmp_path)
@@ -34,6 +35,7 @@ def free_ports() -> StackSettings:
         backend_port=find_free_port(),
         actions_port=find_free_port(),
         rasa_port=find_free_port(),
+        desk_port=find_free_port(),
         rasa_auth_token="t",
     )
 

@@ -14,6 +14,8 @@ SETTINGS = StackSettings(
     backend_port=18080,
     actions_port=15055,
     rasa_port=15005,
+    desk_port=18090,
+    desk_api_key="desk-key",
     backend_api_key="service-key",
     identity_signing_key="identity-key",
     rasa_auth_token="api-token",
@@ -32,7 +34,7 @@ def services(tmp_path: Path) -> Dict[str, Any]:
 def test_start_order(tmp_path: Path) -> None:
     built = stack_services(SETTINGS, tmp_path / "m.tar.gz", RepoPaths(tmp_path))
 
-    assert [service.name for service in built] == ["backend", "actions", "rasa"]
+    assert [service.name for service in built] == ["backend", "desk", "actions", "rasa"]
 
 
 def test_backend(services: Dict[str, Any], tmp_path: Path) -> None:
@@ -79,7 +81,31 @@ def test_action_server_talks_to_the_backend(
     assert actions.env["BACKEND_URL"] == "http://127.0.0.1:18080"
     assert actions.env["BACKEND_API_KEY"] == "service-key"
     assert actions.env["PYTHONPATH"] == str(tmp_path)
+    assert actions.env["DESK_URL"] == "http://127.0.0.1:18090"
+    assert actions.env["DESK_API_KEY"] == "desk-key"
+    assert actions.env["HANDOFF_OUTBOX_PATH"] == str(tmp_path / "var" / "handoff-outbox.sqlite3")
     assert actions.health_url == "http://127.0.0.1:15055/health"
+
+
+def test_desk_talks_to_rasa_with_its_api_token(
+    services: Dict[str, Any], tmp_path: Path
+) -> None:
+    desk = services["desk"]
+
+    assert desk.argv == [
+        str(tmp_path / ".venv-backend" / "bin" / "python"),
+        "-m",
+        "agent_desk",
+        "--port",
+        "18090",
+    ]
+    assert desk.cwd == tmp_path / "desk"
+    assert desk.env["DATABASE_URL"] == f"sqlite:///{tmp_path}/var/desk.db"
+    assert desk.env["DESK_API_KEY"] == "desk-key"
+    assert desk.env["RASA_URL"] == "http://127.0.0.1:15005"
+    assert desk.env["RASA_TOKEN"] == "api-token"
+    assert desk.env["PYTHONPATH"] == str(tmp_path)
+    assert desk.health_url == "http://127.0.0.1:18090/health"
 
 
 def test_rasa_server_uses_the_action_server_and_the_identity_key(
@@ -132,3 +158,4 @@ def test_addresses() -> None:
 
     assert addresses.webhook_url == "http://127.0.0.1:15005/webhooks/rest/webhook"
     assert addresses.backend_url == "http://127.0.0.1:18080"
+    assert addresses.desk_url == "http://127.0.0.1:18090"

@@ -19,6 +19,10 @@ def test_defaults() -> None:
     assert settings.database_url is None
     assert settings.backend_api_key == "dev-backend-key"
     assert settings.model is None
+    assert settings.desk_port == 8090
+    assert settings.desk_database_url is None
+    assert settings.desk_api_key == "dev-desk-key"
+    assert settings.handoff_outbox_path is None
     assert len(settings.rasa_auth_token) >= 24
 
 
@@ -47,6 +51,10 @@ def test_environment_overrides() -> None:
             "ASSISTANT_MODEL": "/tmp/m.tar.gz",
             "STACK_STARTUP_TIMEOUT": "12.5",
             "RASA_AUTH_TOKEN": "t",
+            "DESK_PORT": "18090",
+            "DESK_DATABASE_URL": "sqlite:////tmp/desk.db",
+            "DESK_API_KEY": "d",
+            "HANDOFF_OUTBOX_PATH": "/tmp/outbox.sqlite3",
         }
     )
 
@@ -60,6 +68,10 @@ def test_environment_overrides() -> None:
         model=Path("/tmp/m.tar.gz"),
         startup_timeout=12.5,
         rasa_auth_token="t",
+        desk_port=18090,
+        desk_database_url="sqlite:////tmp/desk.db",
+        desk_api_key="d",
+        handoff_outbox_path=Path("/tmp/outbox.sqlite3"),
     )
 
 

@@ -1,0 +1,20 @@
+"""Liveness and database health."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from agent_desk.db import database_is_healthy
+from agent_desk.deps import Services, get_services
+from agent_desk.schemas import Health
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+def health(services: Services = Depends(get_services)) -> JSONResponse:
+    """Report whether the desk can reach its database."""
+    if database_is_healthy(services.engine):
+        return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "degraded"}, status_code=503)
