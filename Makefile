@@ -11,7 +11,7 @@ SPACY_PIPELINE := build/spacy_pipeline
 BACKEND_PYTHON ?= python3
 PYTEST_FLAGS ?= -q -p no:cacheprovider
 
-.PHONY: help setup run test validate unit-test backend-test integration-test \
+.PHONY: help setup run test validate unit-test backend-test desk-test integration-test \
         conversation-test webchat-test browser-test browser-deps train spacy bench lock clean
 
 help:
@@ -29,12 +29,13 @@ $(VENV)/.installed: requirements/rasa.txt
 	@$(PY) -m pip install --quiet -r requirements/rasa.txt
 	@touch $@
 
-$(BACKEND_VENV)/.installed: backend/requirements.txt backend/requirements-dev.txt
-	@echo "==> creating $(BACKEND_VENV) (payments backend)"
+# One Python 3.11 env for the two services that do not run inside Rasa.
+$(BACKEND_VENV)/.installed: backend/requirements.txt backend/requirements-dev.txt desk/requirements.txt desk/requirements-dev.txt
+	@echo "==> creating $(BACKEND_VENV) (payments backend and agent desk)"
 	@command -v $(BACKEND_PYTHON) >/dev/null || { echo "ERROR: $(BACKEND_PYTHON) not found: install Python 3.10+ or set BACKEND_PYTHON" >&2; exit 1; }
 	@[ -x $(BACKEND_PY) ] || $(BACKEND_PYTHON) -m venv $(BACKEND_VENV)
 	@$(BACKEND_PY) -m pip install --quiet --upgrade pip
-	@$(BACKEND_PY) -m pip install --quiet -r backend/requirements-dev.txt
+	@$(BACKEND_PY) -m pip install --quiet -r backend/requirements-dev.txt -r desk/requirements-dev.txt
 	@touch $@
 
 # Rebuilt when its sources change (the builder also fingerprints its patterns);
@@ -82,6 +83,7 @@ test: setup
 	@$(MAKE) --no-print-directory validate
 	@$(MAKE) --no-print-directory unit-test
 	@$(MAKE) --no-print-directory backend-test
+	@$(MAKE) --no-print-directory desk-test
 	@$(MAKE) --no-print-directory train
 	@$(MAKE) --no-print-directory integration-test
 	@$(MAKE) --no-print-directory webchat-test
@@ -105,6 +107,14 @@ backend-test: setup
 	  echo "==> backend tests (PostgreSQL at 127.0.0.1:5432/test)"; \
 	  cd backend && BACKEND_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test ../$(BACKEND_VENV)/bin/pytest $(PYTEST_FLAGS) tests; \
 	else echo "==> no PostgreSQL at 127.0.0.1:5432: backend tests ran on SQLite only"; fi
+
+desk-test: setup
+	@echo "==> agent desk tests (SQLite)"
+	@cd desk && ../$(BACKEND_VENV)/bin/pytest $(PYTEST_FLAGS) tests
+	@if $(BACKEND_PY) -c "import psycopg,sys; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "==> agent desk tests (PostgreSQL at 127.0.0.1:5432/test)"; \
+	  cd desk && DESK_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test ../$(BACKEND_VENV)/bin/pytest $(PYTEST_FLAGS) tests; \
+	else echo "==> no PostgreSQL at 127.0.0.1:5432: agent desk tests ran on SQLite only"; fi
 
 integration-test: train
 	@echo "==> integration tests (real backend, action server and Rasa server over HTTP)"

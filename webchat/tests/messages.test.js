@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { handoffBanner, normalizeBotMessage } from "../static/js/messages.js";
+import { handoffBanner, isWithPerson, normalizeBotMessage } from "../static/js/messages.js";
 
 test("Rasa's quick replies become buttons with payloads", () => {
   const message = normalizeBotMessage({
@@ -44,7 +44,19 @@ test("handoff banners", () => {
     "You are now talking to Sam from support",
   );
   assert.equal(handoffBanner({ state: "bot_resumed", agentName: "Sam" }), "You are back with the AI assistant.");
-  assert.equal(handoffBanner({ state: "queued", agentName: "Sam" }), null);
+  assert.equal(
+    handoffBanner({ state: "queued", agentName: "Sam" }),
+    "Waiting for a person from support. Your messages reach them.",
+  );
+  assert.equal(handoffBanner({ state: "closed", agentName: "Sam" }), "You are back with the AI assistant.");
+  assert.equal(handoffBanner({ state: "mystery", agentName: "Sam" }), null);
+});
+
+test("the assistant is silent while queued or with an agent, not after", () => {
+  assert.equal(isWithPerson({ state: "queued" }), true);
+  assert.equal(isWithPerson({ state: "agent_joined" }), true);
+  assert.equal(isWithPerson({ state: "bot_resumed" }), false);
+  assert.equal(isWithPerson({ state: "closed" }), false);
 });
 
 test("a bare string is treated as text", () => {

@@ -2,7 +2,7 @@
 
 import { ChatConnection } from "./connection.js";
 import { LoginError, login } from "./login.js";
-import { handoffBanner, normalizeBotMessage } from "./messages.js";
+import { handoffBanner, isWithPerson, normalizeBotMessage } from "./messages.js";
 import { DEMO_LOGIN, pageSettings } from "./settings.js";
 import { Transcript } from "./transcript.js";
 
@@ -36,6 +36,7 @@ const state = {
   connection: null,
   loggedIn: false,
   agentName: null,
+  withPerson: false,
   typingTimer: null,
   pendingEmail: null,
 };
@@ -127,7 +128,8 @@ function startChat(token) {
 /** Shows `shown` as the customer's bubble and sends `message` (e.g. a payload). */
 function sendMessage(message, shown) {
   transcript.addCustomer(shown);
-  setTyping(true);
+  // While a person has the conversation the assistant is silent: no "typing…".
+  setTyping(!state.withPerson);
   state.connection.send(message);
 }
 
@@ -144,11 +146,17 @@ function onBotMessage(raw) {
 }
 
 function onHandoff(handoff) {
+  state.withPerson = isWithPerson(handoff);
+  if (state.withPerson) {
+    setTyping(false);
+  }
   const banner = handoffBanner(handoff);
   if (!banner) {
     return;
   }
-  state.agentName = handoff.state === "agent_joined" ? handoff.agentName : null;
+  if (handoff.state !== "queued") {
+    state.agentName = handoff.state === "agent_joined" ? handoff.agentName : null;
+  }
   ui.handoffStatus.textContent = banner;
   ui.handoffStatus.hidden = false;
   ui.handoffStatus.classList.toggle("banner--agent", handoff.state === "agent_joined");

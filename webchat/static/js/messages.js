@@ -74,8 +74,22 @@ export function handoffBanner(handoff) {
   if (handoff.state === "agent_joined") {
     return `You are now talking to ${handoff.agentName} from support`;
   }
-  if (handoff.state === "bot_resumed") {
+  if (handoff.state === "queued") {
+    return "Waiting for a person from support. Your messages reach them.";
+  }
+  if (handoff.state === "bot_resumed" || handoff.state === "closed") {
     return "You are back with the AI assistant.";
   }
   return null;
+}
+
+/**
+ * Whether a person (or the queue for one) has the conversation: the assistant stays
+ * silent then, so the page shows no typing indicator after the customer's messages.
+ *
+ * @param {{state: string}} handoff
+ * @returns {boolean}
+ */
+export function isWithPerson(handoff) {
+  return handoff.state === "queued" || handoff.state === "agent_joined";
 }
