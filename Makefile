@@ -12,13 +12,17 @@ BACKEND_PYTHON ?= python3
 PYTEST_FLAGS ?= -q -p no:cacheprovider
 
 .PHONY: help setup run test validate unit-test backend-test desk-test integration-test \
-        conversation-test webchat-test browser-test browser-deps train spacy bench lock clean
+        conversation-test webchat-test browser-test browser-deps train spacy bench lock clean \
+        eval eval-gate eval-baseline lint-data new-intent report
 
 help:
 	@echo "make run    - set everything up, start backend, action server and Rasa, and chat"
 	@echo "make test   - every test: validation, unit, backend, integration, web chat, conversations, browser"
 	@echo "make bench  - NLU benchmark on ../shared/eval/nlu_dev.csv (training time and scores)"
 	@echo "make train  - train the model if config, domain or data changed"
+	@echo "make report - insights of make run's conversations (results/report/insights.md, PNG charts)"
+	@echo "make eval   - score the trained model on the dev set (results/eval/report.md); eval-gate, eval-baseline"
+	@echo "make lint-data, make new-intent NAME=<intent> [ACTION=1] [DRY_RUN=1] - see docs/extending-intents.md"
 
 # ---- environments ----------------------------------------------------------
 $(VENV)/.installed: requirements/rasa.txt
@@ -85,6 +89,7 @@ test: setup
 	@$(MAKE) --no-print-directory backend-test
 	@$(MAKE) --no-print-directory desk-test
 	@$(MAKE) --no-print-directory train
+	@$(MAKE) --no-print-directory eval-gate
 	@$(MAKE) --no-print-directory integration-test
 	@$(MAKE) --no-print-directory webchat-test
 	@$(MAKE) --no-print-directory conversation-test
@@ -136,6 +141,36 @@ conversation-test: train
 # Trains its own NLU model to time it, then scores ../shared/eval/nlu_dev.csv.
 bench: setup
 	@$(PY) bench/nlu_eval.py
+
+# Insights (docs/insights.md) from make run's stores, read only; other stores or a
+# selection: make report REPORT_ARGS="--tracker-store-url URL --desk-database-url URL --from 2025-06-01 --channel socketio"
+report: $(BACKEND_VENV)/.installed
+	@echo "==> insights report (results/report/insights.md)"
+	@cd desk && PYTHONPATH=.:.. ../$(BACKEND_PY) -m agent_desk.insights.report --out ../results/report $(REPORT_ARGS)
+
+# ---- NLU quality and extending intents (docs/extending-intents.md) -----------
+# Score the trained model (or MODEL=path) on ../shared/eval/nlu_dev.csv: results/eval/report.md,
+# confusion_matrix.png, misclassified.csv (results/ is git-ignored).
+eval: train
+	@echo "==> NLU evaluation of the trained model on the development set (results/eval)"
+	@TF_CPP_MIN_LOG_LEVEL=3 $(PY) scripts/eval_nlu.py report $(if $(MODEL),--model $(MODEL))
+
+# Fails when a figure of tests/nlu_baseline.json fell by more than its tolerance.
+eval-gate: train
+	@echo "==> NLU regression gate (dev-set figures against tests/nlu_baseline.json)"
+	@TF_CPP_MIN_LOG_LEVEL=3 $(PY) scripts/eval_nlu.py gate $(if $(MODEL),--model $(MODEL))
+
+# Records the current figures as the baseline, deliberately (ALLOW_LOWER=1 lowers one).
+eval-baseline: train
+	@TF_CPP_MIN_LOG_LEVEL=3 $(PY) scripts/eval_nlu.py baseline $(if $(MODEL),--model $(MODEL)) $(if $(ALLOW_LOWER),--allow-lower)
+
+lint-data: $(VENV)/.installed
+	@echo "==> data lint (scripts/lint_data.py)"
+	@$(PY) scripts/lint_data.py
+
+new-intent: $(VENV)/.installed
+	@test -n "$(NAME)" || { echo "usage: make new-intent NAME=<intent> [ACTION=1] [DRY_RUN=1]" >&2; exit 1; }
+	@$(PY) scripts/new_intent.py "$(NAME)" $(if $(ACTION),--action) $(if $(DRY_RUN),--dry-run)
 
 lock:
 	@echo "==> re-locking requirements/rasa.txt from requirements/rasa.in in a fresh venv"

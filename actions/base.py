@@ -18,7 +18,11 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.api import BackendClient, BackendError, BackendUnavailable
+from actions.handoff.config import BACKEND_UNAVAILABLE, HandoffConfig
+from actions.handoff.form_rejections import track_rejections
+from actions.handoff.triggers import request_handoff
 from actions.identity import verified_customer_id
+from actions.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +32,29 @@ T = TypeVar("T")
 class UsesBackend:
     """Mixin giving an action a lazily built backend client and a loop-safe call."""
 
-    def __init__(self, client: Optional[BackendClient] = None) -> None:
+    def __init__(
+        self, client: Optional[BackendClient] = None, settings: Optional[Settings] = None
+    ) -> None:
         """Creates the action.
 
         Args:
             client: The backend client; built from the settings on first use.
+            settings: The action server's settings; `get_settings()` on first use.
         """
         self._client = client
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        """The settings (read on first use, not at import or registration)."""
+        if self._settings is None:
+            self._settings = get_settings()
+        return self._settings
+
+    @property
+    def handoff(self) -> HandoffConfig:
+        """The handoff triggers of `handoff.yml`."""
+        return self.settings.handoff
 
     @property
     def client(self) -> BackendClient:
@@ -79,21 +99,37 @@ def form_stop_events(form: FormValidationAction, domain: DomainDict) -> List[Eve
 
 
 def report_backend_error(
-    dispatcher: CollectingDispatcher, error: BackendError, action_name: Text
-) -> None:
-    """Tells the customer that the backend failed, and offers a person.
+    dispatcher: CollectingDispatcher,
+    error: BackendError,
+    action_name: Text,
+    handoff: HandoffConfig,
+) -> List[EventType]:
+    """Tells the customer that the backend failed, and hands over or offers a person.
+
+    An unavailable backend hands the conversation to a person when the
+    `backend_unavailable` trigger is enabled (the agent desk is a separate
+    service: `action_handoff` copes with it being down too); otherwise, and for
+    any other error, the apology offers a person with a button.
 
     Args:
         dispatcher: Sends the reply.
         error: What the client raised.
         action_name: The failing action, for the log.
+        handoff: The handoff triggers.
+
+    Returns:
+        Events queueing `action_handoff`, or none.
     """
-    if isinstance(error, BackendUnavailable):
-        logger.warning("%s: backend unavailable: %r", action_name, error)
-        dispatcher.utter_message(response="utter_backend_unavailable")
-    else:
+    if not isinstance(error, BackendUnavailable):
         logger.error("%s: backend error: %r", action_name, error)
         dispatcher.utter_message(response="utter_something_went_wrong")
+        return []
+    logger.warning("%s: backend unavailable: %r", action_name, error)
+    if handoff.enabled(BACKEND_UNAVAILABLE):
+        dispatcher.utter_message(response="utter_backend_unavailable_handoff")
+        return request_handoff(BACKEND_UNAVAILABLE)
+    dispatcher.utter_message(response="utter_backend_unavailable")
+    return []
 
 
 class BackendAction(UsesBackend, Action, ABC):
@@ -158,8 +194,9 @@ class BackendAction(UsesBackend, Action, ABC):
         try:
             return await self.perform(dispatcher, tracker, domain, customer_id)
         except BackendError as error:
-            report_backend_error(dispatcher, error, self.name())
-            return self.on_failure()
+            return self.on_failure() + report_backend_error(
+                dispatcher, error, self.name(), self.handoff
+            )
 
 
 class FormAskAction(BackendAction, ABC):
@@ -176,7 +213,8 @@ class BackendFormValidationAction(UsesBackend, FormValidationAction, ABC):
     At activation it stops the form at once when the customer is not identified
     (so nothing about an account is asked or shown) and lets `check_activation`
     refuse early with an explanation. A backend failure ends the form with an
-    apology instead of going silent.
+    apology instead of going silent. Answers rejected for the same question too
+    often in a row hand the conversation over (`form_validation_failed`).
     """
 
     @abstractmethod
@@ -230,10 +268,10 @@ class BackendFormValidationAction(UsesBackend, FormValidationAction, ABC):
                 dispatcher, tracker, domain, customer_id
             ):
                 return stop
-            return await super().run(dispatcher, tracker, domain)
+            events = await super().run(dispatcher, tracker, domain)
         except BackendError as error:
-            report_backend_error(dispatcher, error, self.name())
-            return stop
+            return stop + report_backend_error(dispatcher, error, self.name(), self.handoff)
+        return track_rejections(dispatcher, tracker, events, stop, self.handoff)
 
     def customer(self, tracker: Tracker) -> str:
         """The verified customer of a running form (checked in `run`)."""

@@ -92,7 +92,15 @@ class ActionUnrecognizedCharge(BackendAction):
 
 
 class ActionOpenDispute(BackendAction):
-    """Opens a dispute (or a fraud case, handed to a person) for the chosen charge."""
+    """Opens a dispute (or a fraud case) for the chosen charge.
+
+    A person takes over next (`action_handoff` follows in the rules), so this
+    action does not point to support itself. A fraud report always gets the fraud
+    line's advice to block the card; without a chosen charge or a verified
+    customer nothing is opened here and the person sorts it out.
+    """
+
+    requires_identity = False
 
     def name(self) -> Text:
         """Returns the action's name."""
@@ -108,12 +116,10 @@ class ActionOpenDispute(BackendAction):
         """Disputes the payment in the slot; the backend checks it is the customer's."""
         payment_id = tracker.get_slot("payment_id")
         fraud = tracker.get_intent_of_latest_message() == "report_fraud"
-        if not payment_id:
+        if not payment_id or customer_id is None:
             if fraud:
-                dispatcher.utter_message(response="utter_human_handoff")
-            else:
-                dispatcher.utter_message(response="utter_no_payments")
-            return []
+                dispatcher.utter_message(response="utter_fraud_line")
+            return [SlotSet("payment_id", None)] if payment_id else []
         reason = "fraud" if fraud else "unrecognized"
         try:
             payment = await self.call(self.client.get_payment, customer_id, payment_id)
@@ -132,11 +138,13 @@ class ActionOpenDispute(BackendAction):
                 raise
             dispatcher.utter_message(response="utter_dispute_exists")
             return [SlotSet("payment_id", None)]
-        response = "utter_fraud_handoff" if fraud else "utter_dispute_opened"
+        response = "utter_fraud_case_opened" if fraud else "utter_dispute_opened"
         dispatcher.utter_message(
             response=response,
             dispute_id=dispute.id,
             amount=format_money(payment.amount),
             merchant=payment.merchant_name,
         )
+        if fraud:
+            dispatcher.utter_message(response="utter_fraud_line")
         return [SlotSet("payment_id", None)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -10,7 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions.handoff.config import REPEATED_FALLBACK
+from actions.handoff.triggers import request_handoff
+from actions.settings import Settings, get_settings
+
 FALLBACK_INTENT = "nlu_fallback"
+#: Misses in a row after which a person is offered when handing over is disabled.
+OFFER_HUMAN_AFTER_MISSES = 2
 
 #: The slots every form fills; leaving a form clears them.
 FORM_SLOTS = [
@@ -27,6 +33,8 @@ FORM_SLOTS = [
     "instalment_id",
     "verification_email",
     "verification_code",
+    # The count of rejected answers belongs to the form being left.
+    "form_rejections",
 ]
 
 
@@ -51,7 +59,19 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 
 
 class ActionHandleFallback(Action):
-    """First asks to rephrase; after a second miss in a row offers a person."""
+    """Asks to rephrase; after too many misses in a row hands over to a person.
+
+    The number of misses is `repeated_fallback`'s threshold in `handoff.yml`. With
+    that trigger disabled it offers a person with buttons instead, after two misses.
+    """
+
+    def __init__(self, settings: Optional[Settings] = None) -> None:
+        """Creates the action.
+
+        Args:
+            settings: The handoff triggers; `get_settings()` on first use.
+        """
+        self._settings = settings
 
     def name(self) -> Text:
         """Returns the action's name."""
@@ -64,7 +84,12 @@ class ActionHandleFallback(Action):
         domain: DomainDict,
     ) -> List[Dict[Text, Any]]:
         """Replies by the number of misses in a row."""
-        if consecutive_fallbacks(tracker) >= 2:
+        trigger = (self._settings or get_settings()).handoff.trigger(REPEATED_FALLBACK)
+        misses = consecutive_fallbacks(tracker)
+        if trigger.enabled and misses >= (trigger.threshold or 0):
+            dispatcher.utter_message(response="utter_fallback_handoff")
+            return request_handoff(REPEATED_FALLBACK)
+        if not trigger.enabled and misses >= OFFER_HUMAN_AFTER_MISSES:
             dispatcher.utter_message(response="utter_offer_human")
             return []
         dispatcher.utter_message(response="utter_please_rephrase")

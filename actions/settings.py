@@ -9,15 +9,35 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+import yaml
+
+from actions.handoff.config import HandoffConfig, parse_handoff_config
+
 DEFAULT_BACKEND_URL = "http://127.0.0.1:8080"
 DEFAULT_BACKEND_API_KEY = "dev-backend-key"
-DEFAULT_BACKEND_TIMEOUT_SECONDS = 4.0
+# A frozen backend costs one read timeout (never retried); the action's honest
+# answer must still come before the channels' 4 s reply deadline.
+DEFAULT_BACKEND_TIMEOUT_SECONDS = 2.0
 DEFAULT_BACKEND_RETRIES = 2
+DEFAULT_BACKEND_BREAKER_FAILURES = 5
+DEFAULT_BACKEND_BREAKER_RESET_SECONDS = 30.0
+DEFAULT_ACTION_SERVER_TOKEN = "dev-action-server-token"
 DEFAULT_IDENTITY_SIGNING_KEY = "dev-identity-signing-key-change-me"
+DEFAULT_DESK_URL = "http://127.0.0.1:8090"
+DEFAULT_DESK_API_KEY = "dev-desk-key"
+DEFAULT_DESK_TIMEOUT_SECONDS = 3.0
+#: Relative paths are relative to the action server's working directory.
+DEFAULT_HANDOFF_OUTBOX_PATH = "var/handoff-outbox.sqlite3"
+DEFAULT_HANDOFF_OUTBOX_RETRY_MAX_SECONDS = 30.0
+DEFAULT_HANDOFF_LANGUAGE = "en"
+DEFAULT_HANDOFF_CONFIG_PATH = Path(__file__).resolve().parent.parent / "handoff.yml"
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 # Rasa holds a 60 s lock per conversation while actions run; every backend call,
 # retries included, has to finish well inside it.
@@ -35,6 +55,19 @@ class Settings:
         backend_timeout_seconds: Connect and read timeout of one backend request.
         backend_retries: Automatic retries of safe (GET) requests.
         identity_signing_key: HS256 key of the customer identity tokens.
+        desk_url: Base URL of the agent desk, without trailing slash.
+        desk_api_key: Service key sent to the desk as `Authorization: Bearer <key>`.
+        desk_timeout_seconds: Connect and read timeout of one desk request.
+        handoff_outbox_path: SQLite file keeping tickets the desk could not take yet.
+        handoff_outbox_retry_max_seconds: Longest wait between two deliveries of a
+            kept ticket (the backoff doubles up to it).
+        handoff_language: Language tag sent with every ticket, e.g. `en`.
+        handoff: The handoff triggers of `handoff.yml`.
+        backend_breaker_failures: Consecutive backend faults (timeouts, connection
+            errors, 5xx) that open the circuit breaker.
+        backend_breaker_reset_seconds: How long the open breaker fails fast before
+            it lets a trial call through.
+        action_server_token: Shared secret Rasa must present to the action server.
     """
 
     backend_url: str = DEFAULT_BACKEND_URL
@@ -43,6 +76,16 @@ class Settings:
     backend_timeout_seconds: float = DEFAULT_BACKEND_TIMEOUT_SECONDS
     backend_retries: int = DEFAULT_BACKEND_RETRIES
     identity_signing_key: str = field(default=DEFAULT_IDENTITY_SIGNING_KEY, repr=False)
+    desk_url: str = DEFAULT_DESK_URL
+    desk_api_key: str = field(default=DEFAULT_DESK_API_KEY, repr=False)
+    desk_timeout_seconds: float = DEFAULT_DESK_TIMEOUT_SECONDS
+    handoff_outbox_path: str = DEFAULT_HANDOFF_OUTBOX_PATH
+    handoff_outbox_retry_max_seconds: float = DEFAULT_HANDOFF_OUTBOX_RETRY_MAX_SECONDS
+    handoff_language: str = DEFAULT_HANDOFF_LANGUAGE
+    handoff: HandoffConfig = field(default_factory=HandoffConfig.default)
+    backend_breaker_failures: int = DEFAULT_BACKEND_BREAKER_FAILURES
+    backend_breaker_reset_seconds: float = DEFAULT_BACKEND_BREAKER_RESET_SECONDS
+    action_server_token: str = field(default=DEFAULT_ACTION_SERVER_TOKEN, repr=False)
 
     def __post_init__(self) -> None:
         """Validates the values, whoever built the settings."""
@@ -68,6 +111,41 @@ class Settings:
                 f"BACKEND_TIMEOUT_SECONDS x (BACKEND_RETRIES + 1) = {worst_case:g} s "
                 f"exceeds the {BACKEND_CALL_BUDGET_SECONDS:g} s budget that keeps a "
                 f"backend call inside Rasa's 60 s conversation lock."
+            )
+        if self.backend_breaker_failures < 1:
+            raise ValueError(
+                f"BACKEND_BREAKER_FAILURES must be at least 1, "
+                f"got {self.backend_breaker_failures!r}."
+            )
+        reset = self.backend_breaker_reset_seconds
+        if not math.isfinite(reset) or reset <= 0:
+            raise ValueError(
+                f"BACKEND_BREAKER_RESET_SECONDS must be a positive number of seconds, "
+                f"got {reset!r}."
+            )
+        if not self.action_server_token:
+            raise ValueError("ACTION_SERVER_TOKEN must not be empty.")
+        _check_url("DESK_URL", self.desk_url)
+        if not self.desk_api_key:
+            raise ValueError("DESK_API_KEY must not be empty.")
+        desk_timeout = self.desk_timeout_seconds
+        if not math.isfinite(desk_timeout) or not 0 < desk_timeout <= BACKEND_CALL_BUDGET_SECONDS:
+            raise ValueError(
+                f"DESK_TIMEOUT_SECONDS must be a positive number of seconds up to "
+                f"{BACKEND_CALL_BUDGET_SECONDS:g}, got {desk_timeout!r}."
+            )
+        if not self.handoff_outbox_path.strip():
+            raise ValueError("HANDOFF_OUTBOX_PATH must not be empty.")
+        retry_max = self.handoff_outbox_retry_max_seconds
+        if not math.isfinite(retry_max) or retry_max <= 0:
+            raise ValueError(
+                f"HANDOFF_OUTBOX_RETRY_MAX_SECONDS must be a positive number of seconds, "
+                f"got {retry_max!r}."
+            )
+        if not _LANGUAGE_TAG.fullmatch(self.handoff_language):
+            raise ValueError(
+                f"HANDOFF_LANGUAGE must be a language tag like en or de-DE, "
+                f"got {self.handoff_language!r}."
             )
 
     @classmethod
@@ -95,7 +173,62 @@ class Settings:
             identity_signing_key=_text(
                 environ, "IDENTITY_SIGNING_KEY", DEFAULT_IDENTITY_SIGNING_KEY
             ),
+            desk_url=_text(environ, "DESK_URL", DEFAULT_DESK_URL).rstrip("/"),
+            desk_api_key=_text(environ, "DESK_API_KEY", DEFAULT_DESK_API_KEY),
+            desk_timeout_seconds=_number(
+                environ, "DESK_TIMEOUT_SECONDS", DEFAULT_DESK_TIMEOUT_SECONDS
+            ),
+            handoff_outbox_path=_text(
+                environ, "HANDOFF_OUTBOX_PATH", DEFAULT_HANDOFF_OUTBOX_PATH
+            ),
+            handoff_outbox_retry_max_seconds=_number(
+                environ,
+                "HANDOFF_OUTBOX_RETRY_MAX_SECONDS",
+                DEFAULT_HANDOFF_OUTBOX_RETRY_MAX_SECONDS,
+            ),
+            handoff_language=_text(environ, "HANDOFF_LANGUAGE", DEFAULT_HANDOFF_LANGUAGE),
+            backend_breaker_failures=_integer(
+                environ, "BACKEND_BREAKER_FAILURES", DEFAULT_BACKEND_BREAKER_FAILURES
+            ),
+            backend_breaker_reset_seconds=_number(
+                environ,
+                "BACKEND_BREAKER_RESET_SECONDS",
+                DEFAULT_BACKEND_BREAKER_RESET_SECONDS,
+            ),
+            action_server_token=_text(
+                environ, "ACTION_SERVER_TOKEN", DEFAULT_ACTION_SERVER_TOKEN
+            ),
+            handoff=load_handoff_config(
+                Path(_text(environ, "HANDOFF_CONFIG_PATH", str(DEFAULT_HANDOFF_CONFIG_PATH)))
+            ),
         )
+
+
+def load_handoff_config(path: Path = DEFAULT_HANDOFF_CONFIG_PATH) -> HandoffConfig:
+    """Reads and validates the handoff triggers (`handoff.yml`).
+
+    Args:
+        path: The YAML file.
+
+    Returns:
+        The triggers.
+
+    Raises:
+        ValueError: The file is missing, is not YAML, or is invalid; the message
+            names the file and the entry.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(
+            f"HANDOFF_CONFIG_PATH: cannot read the handoff triggers at {path} "
+            f"({error.strerror or error})."
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: not valid YAML ({error}).") from None
+    return parse_handoff_config(data, str(path))
 
 
 @functools.lru_cache(maxsize=1)
@@ -143,6 +276,6 @@ def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
 def _check_url(name: str, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{name} must be an http(s) URL like {DEFAULT_BACKEND_URL}, got {url!r}.")
+        raise ValueError(f"{name} must be an http(s) URL like http://127.0.0.1:8080, got {url!r}.")
     if parts.query or parts.fragment:
         raise ValueError(f"{name} must not carry a query or fragment, got {url!r}.")

@@ -15,9 +15,10 @@ from rasa_sdk.types import DomainDict
 from actions.api import BackendClient, BackendError, RuleViolation
 from actions.base import UsesBackend, form_stop_events, report_backend_error
 from actions.identity import verified_customer_id
+from actions.handoff.form_rejections import track_rejections
 from actions.identity_grant import GRANT_SLOT, issue_grant
 from actions.idempotency import form_submission_key
-from actions.settings import Settings, get_settings
+from actions.settings import Settings
 
 FORM = "verification_form"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -42,8 +43,7 @@ class ValidateVerificationForm(UsesBackend, FormValidationAction):
             client: The backend client; built from the settings on first use.
             settings: Settings with the key that signs identity grants.
         """
-        super().__init__(client)
-        self._settings = settings
+        super().__init__(client, settings)
 
     def name(self) -> Text:
         """Returns the action's name."""
@@ -67,15 +67,15 @@ class ValidateVerificationForm(UsesBackend, FormValidationAction):
         """
         stop = form_stop_events(self, domain)
         # The key this action signs grants with, so its own grant counts here too.
-        signing_key = (self._settings or get_settings()).identity_signing_key
+        signing_key = self.settings.identity_signing_key
         if verified_customer_id(tracker, signing_key) is not None:
             dispatcher.utter_message(response="utter_already_verified")
             return stop
         try:
-            return await super().run(dispatcher, tracker, domain)
+            events = await super().run(dispatcher, tracker, domain)
         except BackendError as error:
-            report_backend_error(dispatcher, error, self.name())
-            return stop
+            return stop + report_backend_error(dispatcher, error, self.name(), self.handoff)
+        return track_rejections(dispatcher, tracker, events, stop, self.handoff)
 
     async def validate_verification_email(
         self,
@@ -139,8 +139,7 @@ class ValidateVerificationForm(UsesBackend, FormValidationAction):
                 attempts_left=violation.details.get("attempts_left", "a few"),
             )
             return {"verification_code": None}
-        settings = self._settings or get_settings()
-        grant = issue_grant(settings.identity_signing_key, login.customer_id, tracker.sender_id)
+        grant = issue_grant(self.settings.identity_signing_key, login.customer_id, tracker.sender_id)
         # The code itself is not kept in the conversation.
         return {"verification_code": "verified", GRANT_SLOT: grant}
 

@@ -10,5 +10,6 @@ SIGKILL). Settings (read only in `devstack/settings.py`): `BACKEND_PORT`,
 
 The Rasa server gets `ACTION_ENDPOINT_URL`; `endpoints.yml` must reference it
 unquoted (`url: ${ACTION_ENDPOINT_URL}`): Rasa expands environment variables
-only in plain YAML scalars.
+only in plain YAML scalars. The action server (`python -m actions.server`) and
+Rasa share `ACTION_SERVER_TOKEN` (random per run), sent by Rasa as a header.
 """

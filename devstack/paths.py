@@ -83,6 +83,11 @@ class RepoPaths:
         return f"sqlite:///{self.var_dir / 'desk.db'}"
 
     @property
+    def dev_tracker_store_db(self) -> Path:
+        """Rasa's tracker store under `make run` (SQLite), kept between runs."""
+        return self.var_dir / "rasa-tracker.db"
+
+    @property
     def dev_handoff_outbox(self) -> Path:
         """The action server's outbox of tickets waiting for the desk."""
         return self.var_dir / "handoff-outbox.sqlite3"

@@ -14,6 +14,8 @@ LOOPBACK = "127.0.0.1"
 BACKEND_STARTUP_TIMEOUT = 60.0
 DESK_STARTUP_TIMEOUT = 60.0
 ACTIONS_STARTUP_TIMEOUT = 120.0
+#: The action server's and Rasa's shared secret when none is given (as in actions/settings.py).
+DEV_ACTION_SERVER_TOKEN = "dev-action-server-token"
 
 # Unbuffered logs; no telemetry calls (offline machines); quieter TensorFlow.
 _COMMON_ENV = {
@@ -112,6 +114,7 @@ def desk_service(
     api_key: str,
     rasa_url: str,
     rasa_auth_token: str,
+    tracker_store_db: Optional[Path] = None,
     timeout: float = DESK_STARTUP_TIMEOUT,
 ) -> Service:
     """The agent desk (FastAPI, the services' Python 3.11 venv) with demo agents.
@@ -123,6 +126,8 @@ def desk_service(
         api_key: Service key the action server presents.
         rasa_url: Rasa server the desk reads trackers from and sends replies through.
         rasa_auth_token: Token of Rasa's HTTP API.
+        tracker_store_db: Rasa's SQLite tracker store, read (only) for the insights;
+            `var/rasa-tracker.db` by default.
         timeout: Startup timeout in seconds.
 
     Returns:
@@ -142,6 +147,7 @@ def desk_service(
             "DESK_PORT": str(port),
             "RASA_URL": rasa_url,
             "RASA_TOKEN": rasa_auth_token,
+            "TRACKER_STORE_URL": f"sqlite:///{tracker_store_db or paths.dev_tracker_store_db}",
         },
         health_url=f"{url(port)}/health",
         startup_timeout=timeout,
@@ -158,8 +164,9 @@ def action_server_service(
     desk_api_key: str = "",
     handoff_outbox_path: Optional[Path] = None,
     timeout: float = ACTIONS_STARTUP_TIMEOUT,
+    token: str = DEV_ACTION_SERVER_TOKEN,
 ) -> Service:
-    """The Rasa SDK action server running the project's `actions` package.
+    """The action server (`python -m actions.server`): rasa_sdk behind a shared secret.
 
     Args:
         paths: Repository paths.
@@ -171,6 +178,7 @@ def action_server_service(
         desk_api_key: Service key for the desk.
         handoff_outbox_path: Where tickets wait while the desk is down.
         timeout: Startup timeout in seconds.
+        token: Shared secret every caller but `/health` must present.
 
     Returns:
         The service description.
@@ -178,9 +186,11 @@ def action_server_service(
     return Service(
         name="actions",
         argv=[
-            str(paths.rasa_executable),
-            "run",
-            "actions",
+            str(paths.rasa_venv / "bin" / "python"),
+            "-m",
+            "actions.server",
+            "--host",
+            LOOPBACK,
             "--port",
             str(port),
             "--actions",
@@ -196,6 +206,7 @@ def action_server_service(
             "DESK_URL": desk_url,
             "DESK_API_KEY": desk_api_key,
             "HANDOFF_OUTBOX_PATH": str(handoff_outbox_path or paths.dev_handoff_outbox),
+            "ACTION_SERVER_TOKEN": token,
         },
         health_url=f"{url(port)}/health",
         startup_timeout=timeout,
@@ -221,6 +232,8 @@ def rasa_service(
     auth_token: str,
     timeout: float,
     backend_url: str = "",
+    tracker_store_db: Optional[Path] = None,
+    action_server_token: str = DEV_ACTION_SERVER_TOKEN,
 ) -> Service:
     """The Rasa server with the HTTP API, the project's channels and the web chat page.
 
@@ -234,10 +247,16 @@ def rasa_service(
         auth_token: Token required by the HTTP API (`?token=`).
         timeout: Seconds allowed for loading the model.
         backend_url: Where the web chat page logs customers in.
+        tracker_store_db: SQLite file keeping every conversation (`endpoints.yml`'s
+            `${TRACKER_STORE_DB}`); `var/rasa-tracker.db` by default.
+        action_server_token: Secret presented to the action server
+            (`endpoints.yml`'s `${ACTION_SERVER_TOKEN}`).
 
     Returns:
         The service description.
     """
+    # SQLite creates the file, not its directory: `var/` holds the logs, so it exists.
+    tracker_db = tracker_store_db or paths.dev_tracker_store_db
     return Service(
         name="rasa",
         argv=[
@@ -266,6 +285,8 @@ def rasa_service(
             "ACTION_ENDPOINT_URL": action_endpoint_url,
             "IDENTITY_SIGNING_KEY": identity_signing_key,
             "WEBCHAT_BACKEND_URL": backend_url,
+            "TRACKER_STORE_DB": str(tracker_db),
+            "ACTION_SERVER_TOKEN": action_server_token,
         },
         health_url=f"{url(port)}/status?token={auth_token}",
         is_ready=is_model_loaded,
@@ -307,6 +328,7 @@ def stack_services(
             settings.desk_api_key,
             addresses.rasa_url,
             settings.rasa_auth_token,
+            tracker_store_db=settings.tracker_store_db,
             timeout=settings.startup_timeout,
         ),
         action_server_service(
@@ -319,6 +341,7 @@ def stack_services(
             desk_api_key=settings.desk_api_key,
             handoff_outbox_path=settings.handoff_outbox_path,
             timeout=settings.startup_timeout,
+            token=settings.action_server_token,
         ),
         rasa_service(
             paths,
@@ -329,5 +352,7 @@ def stack_services(
             settings.rasa_auth_token,
             timeout=settings.startup_timeout,
             backend_url=addresses.backend_url,
+            tracker_store_db=settings.tracker_store_db,
+            action_server_token=settings.action_server_token,
         ),
     ]

@@ -39,6 +39,10 @@ class StackSettings:
         desk_api_key: Service key between actions and desk (`DESK_API_KEY`).
         handoff_outbox_path: Where the action server keeps tickets the desk could
             not take yet (`HANDOFF_OUTBOX_PATH`); `None`: `var/handoff-outbox.sqlite3`.
+        tracker_store_db: SQLite file of Rasa's tracker store, every conversation's
+            events (`TRACKER_STORE_DB`); `None`: `var/rasa-tracker.db`.
+        action_server_token: Shared secret Rasa presents to the action server
+            (`ACTION_SERVER_TOKEN`); random per run.
     """
 
     backend_port: int = DEFAULT_BACKEND_PORT
@@ -54,6 +58,8 @@ class StackSettings:
     desk_database_url: Optional[str] = None
     desk_api_key: str = DEFAULT_DESK_API_KEY
     handoff_outbox_path: Optional[Path] = None
+    tracker_store_db: Optional[Path] = None
+    action_server_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "StackSettings":
@@ -89,6 +95,12 @@ class StackSettings:
             desk_api_key=env.get("DESK_API_KEY") or DEFAULT_DESK_API_KEY,
             handoff_outbox_path=(
                 Path(env["HANDOFF_OUTBOX_PATH"]) if env.get("HANDOFF_OUTBOX_PATH") else None
+            ),
+            tracker_store_db=(
+                Path(env["TRACKER_STORE_DB"]) if env.get("TRACKER_STORE_DB") else None
+            ),
+            action_server_token=(
+                env.get("ACTION_SERVER_TOKEN") or secrets.token_urlsafe(24)
             ),
         )
 

@@ -33,11 +33,14 @@ SIDE_QUESTIONS = {
     "nlu_fallback": ["action_handle_fallback"],
 }
 
-#: Intents that leave the form, and what follows.
+#: Intents that leave the form, and the actions that follow. The last one ends
+#: the form: `action_stop_form` without submitting anything, `action_handoff` by
+#: handing the conversation over to a person (data/rules/handoff.yml does the
+#: same outside forms; handoff.yml says which reasons open a ticket).
 EXITS = {
-    "stop": [],
-    "human_handoff": ["utter_human_handoff"],
-    "complaint": ["utter_complaint", "utter_human_handoff"],
+    "stop": ["action_stop_form"],
+    "human_handoff": ["action_handoff"],
+    "complaint": ["utter_complaint", "action_handoff"],
 }
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -94,9 +97,8 @@ def render() -> str:
                 f"      - active_loop: {form}",
                 "    steps:",
                 f"      - intent: {intent}",
-                "      - action: action_stop_form",
-                "      - active_loop: null",
                 *[f"      - action: {action}" for action in actions],
+                "      - active_loop: null",
                 "",
             ]
     return "\n".join(lines).rstrip() + "\n"

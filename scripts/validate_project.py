@@ -14,8 +14,8 @@ fails on any warning, with two exceptions that are verified rather than ignored:
 It then checks what Rasa cannot see: every response the actions send exists in
 the domain, every custom action of the domain is implemented by the action
 server, every slot a form requests has a question, no training example is a sentence
-of the evaluation set (../shared/eval), and the generated form rules are up to
-date.
+of the evaluation set (../shared/eval), the generated form rules are up to
+date, and the data lint (scripts/lint_data.py) finds nothing.
 
 Usage: `.venv/bin/python scripts/validate_project.py` (exit 1 on any problem).
 """
@@ -35,22 +35,58 @@ UNUSED_UTTERANCE = re.compile(r"The utterance '(?P<name>[^']+)' is not used in a
 # A response name in the action code: a plain string, or an f-string prefix.
 QUOTED_RESPONSE = re.compile(r"""(?P<f>f?)["'](?P<name>utter_[a-z0-9_]*)(?P<end>["'{])""")
 
+#: Responses that no rule or action sends because another service has Rasa send
+#: them (`POST /conversations/{id}/execute`): name -> the file of that service
+#: that does it. The name must still appear in that file, so the list cannot rot.
+SENT_BY_OTHER_SERVICES = {
+    # The agent desk, when an agent hands the conversation back or closes it.
+    "utter_handoff_bot_resumed": "desk/agent_desk/handoff.py",
+    "utter_handoff_closed": "desk/agent_desk/handoff.py",
+    # The customer channels, when a turn stays silent or a sender is too fast.
+    "utter_assistant_unavailable": "rasa_plugins/channels/never_silent.py",
+    "utter_slow_down": "rasa_plugins/channels/rate_limit.py",
+}
 
-def responses_sent_by_actions() -> tuple[Set[str], Set[str]]:
+
+def responses_sent_by_actions(root: pathlib.Path = ROOT) -> tuple[Set[str], Set[str]]:
     """Finds the responses the action code sends.
+
+    Args:
+        root: The project directory.
 
     Returns:
         Exact names, and prefixes of names built at run time (f-strings).
     """
     exact: Set[str] = set()
     prefixes: Set[str] = set()
-    for path in (ROOT / "actions").rglob("*.py"):
+    for path in (root / "actions").rglob("*.py"):
         text = path.read_text()
         for match in QUOTED_RESPONSE.finditer(text):
             if match.group("f") and match.group("end") == "{":
                 prefixes.add(match.group("name"))
             elif match.group("end") != "{":
                 exact.add(match.group("name"))
+    return exact, prefixes
+
+
+def responses_used_outside_stories(
+    domain: dict, root: pathlib.Path = ROOT
+) -> tuple[Set[str], Set[str]]:
+    """Responses used although no story or rule names them.
+
+    Args:
+        domain: The domain as plain YAML data.
+        root: The project directory.
+
+    Returns:
+        Exact names (sent by actions, or a form's `utter_ask_<slot>` questions), and
+        prefixes of names the actions build at run time.
+    """
+    exact, prefixes = responses_sent_by_actions(root)
+    for form, spec in (domain.get("forms") or {}).items():
+        for slot in (spec or {}).get("required_slots") or []:
+            exact |= {f"utter_ask_{slot}", f"utter_ask_{form}_{slot}"}
+    exact |= set(SENT_BY_OTHER_SERVICES)
     return exact, prefixes
 
 
@@ -63,13 +99,7 @@ def run_rasa_validator() -> List[str]:
     importer = TrainingDataImporter.load_from_config(
         str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(ROOT / "data")]
     )
-    exact, prefixes = responses_sent_by_actions()
-    domain = importer.get_domain()
-    exact |= {
-        f"utter_ask_{slot}"
-        for form in domain.form_names
-        for slot in domain.required_slots_for_form(form)
-    }
+    exact, prefixes = responses_used_outside_stories(importer.get_domain().as_dict())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -110,6 +140,24 @@ def check_sent_responses_exist() -> List[str]:
         for prefix in sorted(prefixes)
         if not any(name.startswith(prefix) for name in responses)
     ]
+    return problems
+
+
+def check_sent_by_other_services(root: pathlib.Path = ROOT) -> List[str]:
+    """Each response of `SENT_BY_OTHER_SERVICES` exists and its sender still names it."""
+    import yaml
+
+    responses = set(yaml.safe_load((root / "domain.yml").read_text()).get("responses", {}))
+    problems = []
+    for name, sender in SENT_BY_OTHER_SERVICES.items():
+        if name not in responses:
+            problems.append(f"response '{name}' (sent by {sender}) is not in the domain")
+        path = root / sender
+        if not path.is_file() or name not in path.read_text():
+            problems.append(
+                f"response '{name}' is listed as sent by {sender}, which does not name it: "
+                "update SENT_BY_OTHER_SERVICES"
+            )
     return problems
 
 
@@ -204,15 +252,31 @@ def check_generated_rules() -> List[str]:
     return [result.stdout.strip()] if result.returncode else []
 
 
+def check_data_lint() -> List[str]:
+    """The data lint of scripts/lint_data.py (too few examples, duplicates, entities...).
+
+    Its unused-response check is skipped here: Rasa's validator above reports
+    those, with the same exemptions.
+    """
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import lint_data
+    finally:
+        sys.path.pop(0)
+    return [f"data lint: {problem}" for problem in lint_data.lint(ROOT, skip=["unused-responses"])]
+
+
 def main() -> int:
     """Runs every check and prints the problems."""
     problems = (
         run_rasa_validator()
         + check_sent_responses_exist()
+        + check_sent_by_other_services()
         + check_actions_implemented()
         + check_form_questions()
         + check_no_eval_leak()
         + check_generated_rules()
+        + check_data_lint()
     )
     for problem in problems:
         print(f"PROBLEM: {problem}")

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Mapping, TypeVar
 from urllib.parse import quote
 
+import pybreaker
 import requests
 
 from actions.api._json import JsonReader, json_list
@@ -22,6 +23,7 @@ from actions.api.exceptions import (
     BackendTimeout,
     BackendUnavailable,
     BadRequest,
+    CircuitOpen,
     IdempotencyConflict,
     InvalidResponse,
     NotFound,
@@ -56,6 +58,7 @@ from actions.api.models import (
     SupportedPaymentMethod,
     UpdateLink,
 )
+from actions.api.breaker import backend_breaker, build_breaker
 from actions.api.session import build_session
 from actions.settings import Settings, get_settings
 
@@ -85,10 +88,12 @@ class BackendClient:
 
     Customer-scoped methods take the verified `customer_id` first and send it as
     `X-Customer-Id`. Every POST requires an `idempotency_key`: reuse the same key to
-    retry the same operation safely; POSTs are never retried automatically.
+    retry the same operation safely; POSTs are never retried automatically. Every
+    call goes through a circuit breaker (`actions.api.breaker`).
 
     Raises (every method):
-        BackendUnavailable: No usable answer (BackendTimeout, InvalidResponse too).
+        BackendUnavailable: No usable answer (BackendTimeout, InvalidResponse,
+            CircuitOpen too).
         AuthenticationError: 401.
         NotFound: 404, including objects of another customer.
         BadRequest: 400 or another unexpected 4xx.
@@ -100,6 +105,7 @@ class BackendClient:
         self,
         settings: Settings | None = None,
         session: requests.Session | None = None,
+        breaker: pybreaker.CircuitBreaker | None = None,
     ) -> None:
         """Creates the client; no connection is opened until the first call.
 
@@ -107,12 +113,17 @@ class BackendClient:
             settings: Backend URL, key, timeout and retries; `get_settings()` if omitted.
             session: Session to send requests with; one with safe GET retries is built
                 if omitted. The client sets its `Authorization` header either way.
+            breaker: Circuit breaker of the backend. If omitted: the process-wide one
+                when `settings` is omitted too, else one of its own for `settings`.
         """
         self._settings = settings if settings is not None else get_settings()
         self._base_url = self._settings.backend_url.rstrip("/")
         self._timeout = self._settings.backend_timeout_seconds
         self._session = session if session is not None else build_session(self._settings)
         self._session.headers["Authorization"] = f"Bearer {self._settings.backend_api_key}"
+        if breaker is None:
+            breaker = backend_breaker() if settings is None else build_breaker(self._settings)
+        self._breaker = breaker
 
     def close(self) -> None:
         """Closes the pooled connections."""
@@ -551,7 +562,8 @@ class BackendClient:
         raise RuleViolation instead of BackendUnavailable.
 
         Raises:
-            BackendError: The failure, translated (see the class docstring).
+            BackendError: The failure, translated (see the class docstring);
+                CircuitOpen without any request while the breaker is open.
             ValueError: A programming error (missing customer id or idempotency key).
         """
         headers: dict[str, str] = {}
@@ -562,7 +574,26 @@ class BackendClient:
         if method != "GET":
             headers["Idempotency-Key"] = _check_idempotency_key(idempotency_key)
         query = {key: value for key, value in (params or {}).items() if value is not None}
+        try:
+            return self._breaker.call(
+                self._send, method, path, headers, query, json, limit_codes
+            )
+        except pybreaker.CircuitBreakerError:
+            logger.warning("backend.breaker_open method=%s path=%s", method, path)
+            raise CircuitOpen(
+                f"The backend failed repeatedly; {method} {path} was not sent."
+            ) from None
 
+    def _send(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        query: Mapping[str, Any],
+        json: Mapping[str, Any] | None,
+        limit_codes: frozenset[str],
+    ) -> Any:
+        """Sends one request (with the session's safe retries) and decodes it."""
         started = time.monotonic()
         try:
             response = self._session.request(
@@ -570,7 +601,7 @@ class BackendClient:
                 self._base_url + path,
                 params=query or None,
                 json=json,
-                headers=headers,
+                headers=dict(headers),
                 timeout=self._timeout,
             )
         except requests.Timeout as error:

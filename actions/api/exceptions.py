@@ -6,6 +6,7 @@ of these, once, so actions never see `requests` exceptions or HTTP status codes:
 * BackendError
   + BackendUnavailable - could not get a usable answer (refused, DNS, 5xx, 429)
   | + BackendTimeout - connect or read timeout
+  | + CircuitOpen - not even tried: the circuit breaker is open
   | + InvalidResponse - body is not JSON or does not match the contract
   + AuthenticationError - 401 (bad service key, unknown customer, bad credentials)
   + NotFound - 404 (missing, or owned by another customer)
@@ -66,6 +67,10 @@ class BackendUnavailable(BackendError):
 
 class BackendTimeout(BackendUnavailable):
     """The backend did not connect or answer within the configured timeout."""
+
+
+class CircuitOpen(BackendUnavailable):
+    """The backend failed repeatedly; the circuit breaker fails fast for a while."""
 
 
 class InvalidResponse(BackendUnavailable):

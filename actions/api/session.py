@@ -15,6 +15,8 @@ RETRIED_METHODS = frozenset({"GET"})
 RETRIED_STATUSES = frozenset({502, 503, 504})
 BACKOFF_FACTOR_SECONDS = 0.2
 BACKOFF_MAX_SECONDS = 1.0
+# Random extra wait per retry, so action servers don't retry in lockstep.
+BACKOFF_JITTER_SECONDS = 0.1
 USER_AGENT = "payments-assistant-actions"
 
 
@@ -54,7 +56,7 @@ def build_retry(retries: int) -> Retry:
     """Builds the retry policy of the backend session.
 
     Only GETs are retried: on connect errors and on 502/503/504, with a short
-    capped backoff. Read errors are never retried, so a slow backend costs one
+    capped exponential backoff plus jitter. Read errors are never retried, so a slow backend costs one
     timeout, not several, inside Rasa's conversation lock.
 
     Args:
@@ -74,6 +76,7 @@ def build_retry(retries: int) -> Retry:
         status_forcelist=RETRIED_STATUSES,
         backoff_factor=BACKOFF_FACTOR_SECONDS,
         backoff_max=BACKOFF_MAX_SECONDS,
+        backoff_jitter=BACKOFF_JITTER_SECONDS,
         # A Retry-After could hold the call far beyond the conversation lock.
         respect_retry_after_header=False,
         # Hand the last 5xx back to the client, which maps it to BackendUnavailable.

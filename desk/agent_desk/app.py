@@ -18,9 +18,10 @@ from agent_desk.db import create_db_engine, create_session_factory
 from agent_desk.deps import Services
 from agent_desk.errors import install_error_handlers
 from agent_desk.handoff import Handoff
+from agent_desk.insights.service import InsightsService
 from agent_desk.opening_hours import OpeningHours
 from agent_desk.rasa_client import RasaClient
-from agent_desk.routes import agents, console_api, health, service
+from agent_desk.routes import agents, console_api, health, insights, service
 from agent_desk.settings import PACKAGE_DIR, Settings
 from agent_desk.tickets import TicketStore
 from agent_desk.transcript_sync import TranscriptSync
@@ -56,7 +57,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     hours = OpeningHours.parse(settings.opening_hours, settings.timezone)
     engine = create_db_engine(settings.database_url)
     store = TicketStore(create_session_factory(engine))
-    services = Services(settings=settings, engine=engine, clock=clock, store=store, hours=hours)
+    insights_service = InsightsService(settings.tracker_store_url, engine)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        store=store,
+        hours=hours,
+        insights=insights_service,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,6 +84,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await rasa.aclose()
+            insights_service.close()
             engine.dispose()
 
     app = FastAPI(
@@ -85,7 +95,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.services = services
     install_error_handlers(app)
-    for module in (health, service, agents, console_api):
+    for module in (health, service, agents, console_api, insights):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

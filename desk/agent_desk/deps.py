@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from agent_desk.clock import Clock
 from agent_desk.errors import DeskError
 from agent_desk.handoff import Handoff
+from agent_desk.insights.service import InsightsService
 from agent_desk.opening_hours import OpeningHours
 from agent_desk.security import InvalidAgentToken, agent_from_token
 from agent_desk.settings import Settings
@@ -33,12 +34,19 @@ class Services:
     clock: Clock
     store: TicketStore
     hours: OpeningHours
+    insights: InsightsService
 
 
 def get_services(request: Request) -> Services:
     """Return the application's services."""
     services: Services = request.app.state.services
     return services
+
+
+def get_insights(request: Request) -> InsightsService:
+    """Return the insights service."""
+    services: Services = request.app.state.services
+    return services.insights
 
 
 def get_handoff(request: Request) -> Handoff:

@@ -118,6 +118,7 @@ class Handoff:
         try:
             await self._rasa.resume(conversation_id)
             await self._rasa.execute_response(conversation_id, response)
+            await self._rasa.listen(conversation_id)
         except RasaError as error:
             raise _unreachable(error) from error
 

@@ -252,6 +252,20 @@ class RasaClient:
         """
         await self.append_events(conversation_id, [{"event": "resume"}])
 
+    async def listen(self, conversation_id: str) -> None:
+        """Record that the assistant now waits for the customer (`action_listen`).
+
+        Rasa's rules expect every customer message to follow `action_listen`; after a
+        response run through `/execute` it does not add one itself, and the next
+        message would not match any rule.
+
+        Raises:
+            RasaError: If Rasa cannot be reached or refuses.
+        """
+        await self.append_events(
+            conversation_id, [{"event": "action", "name": "action_listen"}]
+        )
+
     async def execute_response(self, conversation_id: str, name: str) -> None:
         """Have Rasa run a response (``utter_...``) on the customer's latest channel.
 

@@ -71,6 +71,7 @@ class TicketOut(BaseModel):
     """A ticket as the console shows it."""
 
     ticket_id: str
+    conversation_id: str
     status: Status
     reason: str
     channel: str | None

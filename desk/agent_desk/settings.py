@@ -10,6 +10,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 DESK_DIR = PACKAGE_DIR.parent
 DEFAULT_SQLITE_PATH = DESK_DIR / "var" / "desk.db"
+# Where `make run`'s Rasa keeps every conversation (endpoints.yml, TRACKER_STORE_DB).
+DEFAULT_TRACKER_STORE_PATH = DESK_DIR.parent / "var" / "rasa-tracker.db"
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -76,6 +78,8 @@ class Settings:
         timezone: IANA zone the opening hours are written in.
         sync_interval_seconds: Pause between two transcript syncs (0 turns the sync off).
         rasa_timeout_seconds: Timeout of every call to Rasa.
+        tracker_store_url: SQLAlchemy URL of Rasa's SQL tracker store, read (never
+            written) for the insights.
     """
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
@@ -90,6 +94,7 @@ class Settings:
     timezone: str = "UTC"
     sync_interval_seconds: float = 1.0
     rasa_timeout_seconds: float = 5.0
+    tracker_store_url: str = f"sqlite:///{DEFAULT_TRACKER_STORE_PATH}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -126,4 +131,5 @@ class Settings:
             )
             if env.get("DESK_RASA_TIMEOUT_SECONDS")
             else defaults.rasa_timeout_seconds,
+            tracker_store_url=env.get("TRACKER_STORE_URL") or defaults.tracker_store_url,
         )

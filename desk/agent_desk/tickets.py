@@ -607,6 +607,7 @@ class TicketStore:
             last_message = summary["last_message"]
         return TicketOut(
             ticket_id=ticket.ticket_id,
+            conversation_id=ticket.conversation_id,
             status=ticket.status,
             reason=ticket.reason,
             channel=ticket.channel,

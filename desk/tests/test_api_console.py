@@ -146,6 +146,7 @@ def test_handback_resumes_then_runs_the_response(api: Api, rasa: FakeRasa, db: S
     assert [(p.path, p.body) for p in posts] == [
         ("/conversations/conv-1/tracker/events", [{"event": "resume"}]),
         ("/conversations/conv-1/execute", {"name": "utter_handoff_bot_resumed"}),
+        ("/conversations/conv-1/tracker/events", [{"event": "action", "name": "action_listen"}]),
     ]
     assert posts[1].query == {"output_channel": "latest", "token": RASA_TOKEN}
     assert rasa.conversation("conv-1").paused is False
@@ -171,6 +172,7 @@ def test_close_by_the_owner_or_any_agent_while_waiting(api: Api, rasa: FakeRasa)
     assert [(p.path, p.body) for p in rasa.posts("conv-w")] == [
         ("/conversations/conv-w/tracker/events", [{"event": "resume"}]),
         ("/conversations/conv-w/execute", {"name": "utter_handoff_closed"}),
+        ("/conversations/conv-w/tracker/events", [{"event": "action", "name": "action_listen"}]),
     ]
     claimed = open_ticket(api, "conv-c")
     api.as_agent("maria", "POST", f"/v1/tickets/{claimed}/claim")

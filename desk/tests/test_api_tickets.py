@@ -159,8 +159,10 @@ def test_queue_shows_the_latest_customer_message(api: Api) -> None:
     [ticket] = api.as_agent("maria", "GET", "/v1/queue").json()
     assert ticket["last_message"] == "what do I owe"
     assert ticket["summary"]["slots"] == {"order_id": "KL-482913", "refund_amount": "25.00"}
+    assert ticket["conversation_id"] == "conv-a"
     assert set(ticket) == {
         "ticket_id",
+        "conversation_id",
         "status",
         "reason",
         "channel",

@@ -52,12 +52,14 @@ def test_pause_resume_and_execute_use_rasa_json(rasa: FakeRasa) -> None:
         await client.pause("c1")
         await client.resume("c1")
         await client.execute_response("c1", "utter_handoff_closed")
+        await client.listen("c1")
 
     call(rasa.url, work)
     assert [(r.path, r.body) for r in rasa.requests] == [
         ("/conversations/c1/tracker/events", [{"event": "pause"}]),
         ("/conversations/c1/tracker/events", [{"event": "resume"}]),
         ("/conversations/c1/execute", {"name": "utter_handoff_closed"}),
+        ("/conversations/c1/tracker/events", [{"event": "action", "name": "action_listen"}]),
     ]
 
 

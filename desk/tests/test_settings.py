@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_desk.settings import DEFAULT_SQLITE_PATH, Settings
+from agent_desk.settings import DEFAULT_SQLITE_PATH, DEFAULT_TRACKER_STORE_PATH, Settings
 
 
 def test_defaults() -> None:
@@ -19,6 +19,9 @@ def test_defaults() -> None:
     assert (settings.host, settings.port, settings.seed) == ("127.0.0.1", 8090, True)
     assert (settings.opening_hours, settings.timezone) == ("always", "UTC")
     assert (settings.sync_interval_seconds, settings.rasa_timeout_seconds) == (1.0, 5.0)
+    # make run's Rasa writes there (repository's var/, next to var/desk.db)
+    assert settings.tracker_store_url == f"sqlite:///{DEFAULT_TRACKER_STORE_PATH}"
+    assert DEFAULT_TRACKER_STORE_PATH.parent.parent == DEFAULT_SQLITE_PATH.parent.parent.parent
 
 
 def test_every_variable_is_read() -> None:
@@ -36,6 +39,7 @@ def test_every_variable_is_read() -> None:
             "DESK_TIMEZONE": "Europe/Berlin",
             "DESK_SYNC_INTERVAL_SECONDS": "0.5",
             "DESK_RASA_TIMEOUT_SECONDS": "3",
+            "TRACKER_STORE_URL": "postgresql+psycopg://reader@h/rasa",
         }
     )
     assert settings == Settings(
@@ -51,6 +55,7 @@ def test_every_variable_is_read() -> None:
         timezone="Europe/Berlin",
         sync_interval_seconds=0.5,
         rasa_timeout_seconds=3.0,
+        tracker_store_url="postgresql+psycopg://reader@h/rasa",
     )
 
 

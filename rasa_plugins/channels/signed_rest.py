@@ -10,6 +10,7 @@ from sanic.request import Request
 
 from rasa_plugins import settings
 from rasa_plugins.channels.credentials import slash_guard_from, verifier_from
+from rasa_plugins.channels.guards import ChannelGuards
 from rasa_plugins.channels.identity import IdentityVerifier
 from rasa_plugins.channels.slash_guard import SlashGuard, agent_of
 
@@ -24,7 +25,9 @@ class SignedRestInput(RestInput):
     valid token, `identity_error` ("expired" or "invalid") for a bad one, and is
     empty without a token. Client-sent `metadata` is ignored so that it can never
     claim an identity. Typed `/intent{...}` messages only pass when they are a
-    button the bot offered (see `slash_guard`).
+    button the bot offered (see `slash_guard`); each sender has a message rate
+    (see `rate_limit`), and a turn that stays silent gets an apology within
+    seconds (see `never_silent`).
 
     Configured in `credentials.yml`:
 
@@ -41,6 +44,7 @@ class SignedRestInput(RestInput):
         self,
         verifier: Optional[IdentityVerifier] = None,
         slash_guard: Optional[SlashGuard] = None,
+        guards: Optional[ChannelGuards] = None,
     ) -> None:
         """Creates the channel.
 
@@ -48,9 +52,12 @@ class SignedRestInput(RestInput):
             verifier: Token verifier; one with the configured signing key by default.
             slash_guard: Guard against typed intents; accepts no extra commands by
                 default.
+            guards: All guards of the channel; by default the configured ones
+                around `slash_guard`.
         """
         self.verifier = verifier or IdentityVerifier(settings.identity_signing_key())
-        self.slash_guard = slash_guard or SlashGuard()
+        self.guards = guards or ChannelGuards.from_settings(slash_guard or SlashGuard())
+        self.slash_guard = self.guards.slash_guard
         if self.verifier.signing_key == settings.DEFAULT_IDENTITY_SIGNING_KEY:
             logger.warning(
                 "SignedRestInput uses the development identity signing key; "
@@ -81,7 +88,7 @@ class SignedRestInput(RestInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        """Rasa's REST blueprint whose messages pass the slash guard first.
+        """Rasa's REST blueprint whose messages pass the channel's guards first.
 
         Args:
             on_new_message: Rasa's message handler.
@@ -90,7 +97,7 @@ class SignedRestInput(RestInput):
             The blueprint to register on the Rasa server.
         """
         rest_blueprint = super().blueprint(
-            self.slash_guard.wrap(on_new_message, lambda: agent_of(rest_blueprint))
+            self.guards.wrap(on_new_message, lambda: agent_of(rest_blueprint))
         )
         return rest_blueprint
 

@@ -11,10 +11,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
+from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 
 from rasa_plugins import settings
 from rasa_plugins.channels.credentials import slash_guard_from, verifier_from
+from rasa_plugins.channels.guards import ChannelGuards
 from rasa_plugins.channels.identity import ANONYMOUS, IdentityCheck, IdentityVerifier
+from rasa_plugins.channels.rate_limit import RateLimiter, connect_limiter_from_settings
 from rasa_plugins.channels.slash_guard import SlashGuard, agent_of
 
 logger = logging.getLogger(__name__)
@@ -24,6 +27,24 @@ AUTHENTICATED_EVENT = "authenticated"
 AUTH_ERROR_EVENT = "auth_error"
 # `auth_error` reason when `authenticate` carried no token.
 MISSING_TOKEN = "missing"
+# `connect_error` message for a client IP opening too many anonymous connections.
+TOO_MANY_CONNECTIONS = "too_many_connections"
+
+
+def client_ip(environ: Dict[str, Any]) -> str:
+    """The address a socket.io connection comes from.
+
+    Args:
+        environ: The connection's WSGI-style environ (python-engineio's Sanic
+            driver puts the request there and a fixed `REMOTE_ADDR`).
+
+    Returns:
+        Sanic's `remote_addr` (forwarded-for, when the app trusts a proxy), else
+        the peer's IP, else `"unknown"`.
+    """
+    request = environ.get("sanic.request")
+    address = getattr(request, "remote_addr", "") or getattr(request, "ip", "")
+    return str(address or "unknown")
 
 
 class CustomJsonSocketIOOutput(SocketIOOutput):
@@ -58,7 +79,10 @@ class SignedSocketIOInput(SocketIOInput):
     client is ignored. Emitting `authenticate` with `{token}` replaces the
     connection's identity (answered by `authenticated` `{customer_id}` or
     `auth_error` `{error}`). Typed `/intent{...}` messages only pass when they are
-    a button the bot offered (see `slash_guard`).
+    a button the bot offered (see `slash_guard`). Each conversation and each
+    socket has a message rate, each client IP a rate of connections without a
+    valid token (see `rate_limit`); a turn that stays silent gets an apology
+    within seconds (see `never_silent`).
 
     Configured in `credentials.yml`:
 
@@ -84,6 +108,8 @@ class SignedSocketIOInput(SocketIOInput):
         verifier: Optional[IdentityVerifier] = None,
         slash_guard: Optional[SlashGuard] = None,
         clock: Callable[[], float] = time.time,
+        guards: Optional[ChannelGuards] = None,
+        connect_limiter: Optional[RateLimiter] = None,
     ) -> None:
         """Creates the channel.
 
@@ -97,6 +123,10 @@ class SignedSocketIOInput(SocketIOInput):
             verifier: Token verifier; one with the configured signing key by default.
             slash_guard: Guard against typed intents.
             clock: Current time in seconds since the epoch (token expiry checks).
+            guards: All guards of the messages; by default the configured ones
+                around `slash_guard`.
+            connect_limiter: Rate of connections without a valid token per client
+                IP; the configured one by default.
         """
         super().__init__(
             user_message_evt=user_message_evt,
@@ -108,7 +138,9 @@ class SignedSocketIOInput(SocketIOInput):
             metadata_key=None,
         )
         self.verifier = verifier or IdentityVerifier(settings.identity_signing_key())
-        self.slash_guard = slash_guard or SlashGuard()
+        self.guards = guards or ChannelGuards.from_settings(slash_guard or SlashGuard())
+        self.slash_guard = self.guards.slash_guard
+        self.connect_limiter = connect_limiter or connect_limiter_from_settings()
         self.clock = clock
         # Identity per connected socket, server-side only; dropped on disconnect.
         self.identities: Dict[Text, IdentityCheck] = {}
@@ -189,9 +221,7 @@ class SignedSocketIOInput(SocketIOInput):
             sio, self.socketio_path, "signed_socketio_webhook", __name__
         )
         self.sio = sio  # for `get_output_channel`
-        handle = self.slash_guard.wrap(
-            on_new_message, lambda: agent_of(socketio_webhook)
-        )
+        handle = self.guards.wrap(on_new_message, lambda: agent_of(socketio_webhook))
         namespace = self.namespace
 
         @socketio_webhook.route("/", methods=["GET"])
@@ -202,7 +232,13 @@ class SignedSocketIOInput(SocketIOInput):
         async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
             # Visitors without (or with a bad) token may still ask general questions.
             token = auth.get("token") if isinstance(auth, dict) else None
-            self.identities[sid] = self.verifier.check(token)
+            check = self.verifier.check(token)
+            if check.identity is None:
+                address = client_ip(environ)
+                if not self.connect_limiter.allow(f"ip:{address}"):
+                    logger.warning("Refused a connection: %s opens too many.", address)
+                    raise SocketConnectionRefused(TOO_MANY_CONNECTIONS)
+            self.identities[sid] = check
             logger.debug("Socket %s connected.", sid)
             return True
 
@@ -272,6 +308,7 @@ class SignedSocketIOInput(SocketIOInput):
                 # Built here only: the client's `metadata`/`customData` never count.
                 metadata=self.metadata_for(sid),
             )
-            await handle(message)
+            # The socket is charged too: one socket must not rotate session ids.
+            await handle(message, f"socket:{sid}")
 
         return socketio_webhook

@@ -100,4 +100,6 @@ def test_customer_reaches_an_agent_who_replies_and_hands_back(
 
 
 def _created_after(ticket: dict, started: float) -> bool:
-    return datetime.fromisoformat(ticket["created_at"]).timestamp() >= started - 1
+    # Python 3.10's fromisoformat does not read a trailing "Z".
+    created = datetime.fromisoformat(ticket["created_at"].replace("Z", "+00:00"))
+    return created.timestamp() >= started - 1

@@ -150,8 +150,8 @@ class RunningStack:
 def integration_settings(work_dir: Path) -> StackSettings:
     """Settings for a test stack: free ports, a fresh identity key, fresh databases.
 
-    The backend's and the desk's SQLite files and the handoff outbox live in
-    `work_dir`.
+    The backend's and the desk's SQLite files, Rasa's tracker store and the
+    handoff outbox live in `work_dir`.
 
     `ASSISTANT_MODEL`, `STACK_STARTUP_TIMEOUT` and `BACKEND_API_KEY` (which test
     code building its own backend client relies on) still come from the environment.
@@ -165,6 +165,7 @@ def integration_settings(work_dir: Path) -> StackSettings:
         database_url=f"sqlite:///{work_dir / 'payments.db'}",
         desk_database_url=f"sqlite:///{work_dir / 'desk.db'}",
         handoff_outbox_path=work_dir / "handoff-outbox.sqlite3",
+        tracker_store_db=work_dir / "rasa-tracker.db",
         identity_signing_key=secrets.token_urlsafe(32),
     )
 

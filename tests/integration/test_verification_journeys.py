@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tests.integration.desk_agent import DeskAgent
 from tests.integration.journey import Conversation, backend_client, format_money
 
 ADA = "ada@example.com"
@@ -41,13 +42,19 @@ def test_the_code_of_one_conversation_does_not_identify_another(stack):
     assert "log in" in other.say("what's my balance?")
 
 
-def test_too_many_wrong_codes_stop_the_verification(stack):
+def test_three_wrong_codes_stop_the_verification_and_bring_a_person(stack):
     conversation = Conversation(stack)
     _start(conversation, ADA)
     code = _latest_code(stack, ADA)
-    wrong = [c for c in ("000000", "111111", "222222", "333333", "444444", "555555") if c != code]
-    replies = [conversation.say(c) for c in wrong[:5]]
-    assert "couldn't verify you" in replies[-1]
+    wrong = [c for c in ("000000", "111111", "222222", "333333") if c != code]
+    replies = [conversation.say(c) for c in wrong[:3]]
+    assert all("isn't right" in reply for reply in replies[:2])
+    assert "in the queue" in replies[-1]
+    agent = DeskAgent(stack.desk_url, "maria")
+    ticket = agent.ticket_of(conversation.sender_id)
+    assert ticket["reason"] == "form_validation_failed"
+    assert ticket["customer_id"] is None
+    assert agent.close(ticket["ticket_id"]).status_code == 200
     # The right code is worthless now: the form is over and no account data is shown.
     assert "log in" in conversation.say("what's my balance?")
 

@@ -28,6 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api import (
     Balance,
     BackendError,
+    BackendUnavailable,
     Dispute,
     DuplicateCharge,
     Extension,
@@ -56,7 +57,10 @@ from actions.api import (
     UpdateLink,
 )
 from actions.api.models import OutboundMessage
+from actions.desk_api import AgentDesk, DeskStatus, TicketReceipt, TicketRequest
+from actions.handoff.config import DEFAULT_THRESHOLDS, REASONS, HandoffConfig, HandoffTrigger
 from actions.identity import VERIFIED_CUSTOMER_KEY
+from actions.settings import Settings
 
 CUSTOMER_ID = "C1001"
 #: The e-mail of `CUSTOMER_ID`'s account and the one-time code the fake backend sends.
@@ -981,6 +985,133 @@ def customer_data() -> FakeBackendClient:
     )
 
 
+# --------------------------------------------------------------------------- handoff
+
+
+def handoff_config(
+    disabled: Sequence[str] = (), thresholds: Optional[Dict[str, int]] = None
+) -> HandoffConfig:
+    """The triggers: all enabled with the default thresholds, except what is given."""
+    thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    return HandoffConfig(
+        tuple(
+            HandoffTrigger(reason, reason not in disabled, thresholds.get(reason))
+            for reason in REASONS
+        )
+    )
+
+
+def handoff_settings(
+    disabled: Sequence[str] = (), thresholds: Optional[Dict[str, int]] = None, **kwargs: Any
+) -> Settings:
+    """Settings whose triggers are `handoff_config(disabled, thresholds)`."""
+    return Settings(handoff=handoff_config(disabled, thresholds), **kwargs)
+
+
+def write_handoff_config(
+    path: Path, disabled: Sequence[str] = (), thresholds: Optional[Dict[str, int]] = None
+) -> Path:
+    """Writes a `handoff.yml` like `handoff_config(disabled, thresholds)`; returns the path."""
+    config = handoff_config(disabled, thresholds)
+    triggers: Dict[str, Any] = {}
+    for trigger in config.triggers:
+        entry: Dict[str, Any] = {"enabled": trigger.enabled}
+        if trigger.threshold is not None:
+            entry["threshold"] = trigger.threshold
+        triggers[trigger.reason] = entry
+    path.write_text(yaml.safe_dump({"triggers": triggers}), encoding="utf-8")
+    return path
+
+
+def handoff_events(reason: str) -> List[Dict[str, Any]]:
+    """The events with which an action queues `action_handoff` for `reason`."""
+    return [
+        {"event": "slot", "timestamp": None, "name": "handoff_reason", "value": reason},
+        {"event": "followup", "timestamp": None, "name": "action_handoff"},
+    ]
+
+
+def backend_handoff_events(error: Optional[BaseException] = None) -> List[Dict[str, Any]]:
+    """What an action adds after a backend error: the handoff, when it was unavailable."""
+    if error is not None and not isinstance(error, BackendUnavailable):
+        return []
+    return handoff_events("backend_unavailable")
+
+
+def backend_handoff_slots(error: Optional[BaseException] = None) -> Dict[str, Any]:
+    """The slots `backend_handoff_events(error)` sets."""
+    return {e["name"]: e["value"] for e in backend_handoff_events(error) if e["event"] == "slot"}
+
+
+def rejected(slot: str, count: int = 1) -> Dict[str, Any]:
+    """The `form_rejections` slot after `count` rejected answers for `slot` in a row."""
+    return {"form_rejections": {"slot": slot, "count": count}}
+
+
+def receipt(
+    ticket_id: str = "T-1A2B3C4D",
+    status: str = "waiting",
+    created: bool = True,
+    queue_position: int = 2,
+    expected_wait_minutes: int = 6,
+    desk_open: bool = True,
+    next_open_at: Optional[dt.datetime] = None,
+) -> TicketReceipt:
+    """The desk's answer to opening a ticket."""
+    return TicketReceipt(
+        ticket_id=ticket_id,
+        status=status,
+        created=created,
+        queue_position=queue_position,
+        expected_wait_minutes=expected_wait_minutes,
+        desk_open=desk_open,
+        next_open_at=next_open_at,
+    )
+
+
+@dataclass(frozen=True)
+class DeskCall:
+    """One `open_ticket` call of the fake desk."""
+
+    request: TicketRequest
+    idempotency_key: str
+    thread_id: int
+
+
+@dataclass
+class FakeAgentDesk(AgentDesk):
+    """An in-memory agent desk: one ticket per idempotency key, like the real one.
+
+    `errors` are raised, first to last, by the next calls (one each); after
+    them the desk answers. Every call is recorded with its thread.
+    """
+
+    answer: TicketReceipt = field(default_factory=receipt)
+    errors: List[Exception] = field(default_factory=list)
+    calls: List[DeskCall] = field(default_factory=list)
+    tickets: Dict[str, TicketReceipt] = field(default_factory=dict)
+
+    def open_ticket(self, request: TicketRequest, idempotency_key: str) -> TicketReceipt:
+        """Opens a ticket, or returns the one of the same key."""
+        self.calls.append(DeskCall(request, idempotency_key, threading.get_ident()))
+        if self.errors:
+            raise self.errors.pop(0)
+        if idempotency_key in self.tickets:
+            return dataclasses.replace(self.tickets[idempotency_key], created=False)
+        ticket = dataclasses.replace(self.answer, ticket_id=f"T-{len(self.tickets) + 1:08X}")
+        self.tickets[idempotency_key] = ticket
+        return ticket
+
+    def status(self) -> DeskStatus:
+        """The desk's state."""
+        return DeskStatus(
+            desk_open=self.answer.desk_open,
+            next_open_at=self.answer.next_open_at,
+            waiting=len(self.tickets),
+            agents_online=1,
+        )
+
+
 # --------------------------------------------------------------------------- tracker
 
 
@@ -1116,8 +1247,19 @@ def load_domain() -> Dict[str, Any]:
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
+def _strings(value: Any) -> List[str]:
+    """Every string inside a custom payload (Rasa fills placeholders in it too)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
 def _placeholders(variation: Dict[str, Any]) -> set:
-    texts = [variation.get("text") or ""]
+    texts = [variation.get("text") or ""] + _strings(variation.get("custom"))
     for button in variation.get("buttons") or []:
         texts += [str(button.get("title", "")), str(button.get("payload", ""))]
     return {name for text in texts for name in _PLACEHOLDER.findall(text)}
@@ -1189,8 +1331,13 @@ def run_action(
 
     client = getattr(action, "_client", None)
     calls_before = len(client.calls) if isinstance(client, FakeBackendClient) else 0
+    desk = getattr(action, "_desk", None)
+    desk_calls_before = len(desk.calls) if isinstance(desk, FakeAgentDesk) else 0
     events = asyncio.run(main())
     check_messages(dispatcher.messages, tracker)
+    if isinstance(desk, FakeAgentDesk):
+        for desk_call in desk.calls[desk_calls_before:]:
+            assert desk_call.thread_id != loop_threads[0], "the desk call blocked the event loop"
     if isinstance(client, FakeBackendClient):
         for call in client.calls[calls_before:]:
             assert call.thread_id != loop_threads[0], f"{call.method} blocked the event loop"

@@ -40,9 +40,13 @@ from actions.base import (
     UsesBackend,
     report_backend_error,
 )
+from actions.charges import ActionOpenDispute
 from tests.unit.actions.fakes import (
     CLIENT_METHODS,
     FakeBackendClient,
+    handoff_config,
+    handoff_events,
+    handoff_settings,
     make_tracker,
     run_action,
     validation_tracker,
@@ -313,9 +317,9 @@ def test_call_raises_what_the_function_raises() -> None:
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
-        (BackendTimeout("slow"), "utter_backend_unavailable"),
-        (InvalidResponse("garbage"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
+        (BackendTimeout("slow"), "utter_backend_unavailable_handoff"),
+        (InvalidResponse("garbage"), "utter_backend_unavailable_handoff"),
         (NotFound("gone", status_code=404), "utter_something_went_wrong"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
         (AuthenticationError("key", status_code=401), "utter_something_went_wrong"),
@@ -328,8 +332,29 @@ def test_call_raises_what_the_function_raises() -> None:
 )
 def test_report_backend_error_always_replies(error: BackendError, response: str) -> None:
     dispatcher = CollectingDispatcher()
-    report_backend_error(dispatcher, error, "action_x")
+    events = report_backend_error(dispatcher, error, "action_x", handoff_config())
     assert [m["response"] for m in dispatcher.messages] == [response]
+    unavailable = isinstance(error, BackendUnavailable)
+    assert events == (handoff_events("backend_unavailable") if unavailable else [])
+
+
+@pytest.mark.parametrize("error", [BackendUnavailable("down"), BackendTimeout("slow")])
+def test_an_unavailable_backend_only_offers_a_person_when_its_trigger_is_off(
+    error: BackendError,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    config = handoff_config(disabled=["backend_unavailable"])
+    events = report_backend_error(dispatcher, error, "action_x", config)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_backend_unavailable"]
+    assert events == []
+
+
+def test_backend_action_hands_over_only_when_the_trigger_is_on(backend: FakeBackendClient) -> None:
+    backend.fail("get_balance", BackendUnavailable("down"))
+    settings = handoff_settings(disabled=["backend_unavailable"])
+    outcome = run_action(_BalanceProbe(client=backend, settings=settings), make_tracker())
+    assert outcome.responses == ["utter_backend_unavailable"]
+    assert outcome.events == []
 
 
 # --------------------------------------------------------------------------- BackendAction
@@ -354,8 +379,8 @@ def test_backend_action_without_identity_asks_to_log_in_and_calls_nothing(
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
-        (BackendTimeout("slow"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
+        (BackendTimeout("slow"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -365,7 +390,8 @@ def test_backend_action_turns_backend_errors_into_a_reply(
     backend.fail("get_balance", error)
     outcome = run_action(_BalanceProbe(client=backend), make_tracker())
     assert outcome.responses == [response]
-    assert outcome.events == []
+    unavailable = isinstance(error, BackendUnavailable)
+    assert outcome.events == (handoff_events("backend_unavailable") if unavailable else [])
 
 
 def test_backend_action_does_not_hide_programming_errors(backend: FakeBackendClient) -> None:
@@ -377,11 +403,11 @@ def test_backend_action_does_not_hide_programming_errors(backend: FakeBackendCli
 def test_form_ask_action_ends_the_form_when_it_cannot_ask(backend: FakeBackendClient) -> None:
     backend.fail("get_balance", BackendUnavailable("down"))
     outcome = run_action(_AskProbe(client=backend), make_tracker(active_loop="payment_form"))
-    assert outcome.responses == ["utter_backend_unavailable"]
+    assert outcome.responses == ["utter_backend_unavailable_handoff"]
     assert outcome.events == [
         {"event": "active_loop", "name": None, "timestamp": None},
         {"event": "slot", "name": "requested_slot", "value": None, "timestamp": None},
-    ]
+    ] + handoff_events("backend_unavailable")
 
 
 def test_form_ask_action_without_identity_ends_the_form(backend: FakeBackendClient) -> None:
@@ -398,8 +424,13 @@ def test_form_submit_action_clears_its_slots_even_when_it_fails(
     backend.fail("get_balance", BackendUnavailable("down"))
     slots = {"refund_amount": "10 EUR", "refund_confirmed": True}
     outcome = run_action(_SubmitProbe(client=backend), make_tracker(slots=slots))
-    assert outcome.responses == ["utter_backend_unavailable"]
-    assert outcome.slots == {"refund_amount": None, "refund_confirmed": None}
+    assert outcome.responses == ["utter_backend_unavailable_handoff"]
+    assert outcome.slots == {
+        "refund_amount": None,
+        "refund_confirmed": None,
+        "handoff_reason": "backend_unavailable",
+    }
+    assert outcome.events[-1] == {"event": "followup", "timestamp": None, "name": "action_handoff"}
 
 
 def test_form_submit_action_without_identity_only_clears_its_slots(
@@ -485,7 +516,7 @@ def test_validation_mid_form_does_not_recheck_activation(backend: FakeBackendCli
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (NotFound("gone", status_code=404), "utter_something_went_wrong"),
     ],
 )
@@ -498,7 +529,9 @@ def test_validation_backend_failure_replies_and_stops_the_form(
     )
     outcome = run_action(_ValidateProbe(backend), tracker)
     assert outcome.responses == [response]
-    assert outcome.events == STOPPED_PAYMENT_FORM
+    unavailable = isinstance(error, BackendUnavailable)
+    handoff = handoff_events("backend_unavailable") if unavailable else []
+    assert outcome.events == STOPPED_PAYMENT_FORM + handoff
 
 
 def test_validation_stop_clears_exactly_the_forms_required_slots(
@@ -576,8 +609,8 @@ def test_every_backend_action_is_found() -> None:
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
-        (BackendTimeout("slow"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
+        (BackendTimeout("slow"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -612,6 +645,10 @@ def test_no_account_data_without_identity(
         assert outcome.events == [SlotSet("requested_slot", None)] + [
             SlotSet(slot, None) for slot in domain["forms"][form]["required_slots"]
         ]
+        assert backend.calls == []
+    elif isinstance(action, ActionOpenDispute):
+        # A person takes over next (action_handoff): nothing is opened or shown.
+        assert "utter_login_required" not in outcome.responses
         assert backend.calls == []
     elif getattr(action, "requires_identity", True):
         assert outcome.responses == ["utter_login_required"]

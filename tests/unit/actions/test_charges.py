@@ -48,7 +48,6 @@ def _tracker(intent: str = "charged_twice", message_id: str = "m-1", **kwargs: A
     [
         (ActionChargedTwice, "list_duplicate_charges"),
         (ActionUnrecognizedCharge, "list_payments"),
-        (ActionOpenDispute, "get_payment"),
     ],
 )
 def test_charges_need_identity(
@@ -73,7 +72,7 @@ def test_charges_need_identity(
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -199,24 +198,43 @@ def test_a_dispute_is_opened_once(backend: FakeBackendClient) -> None:
     assert call.idempotency_key and call.idempotency_key.startswith("dispute-")
 
 
-def test_fraud_is_handed_to_a_person_with_a_fraud_case(backend: FakeBackendClient) -> None:
+def test_fraud_opens_a_fraud_case_and_says_how_to_block_the_card(
+    backend: FakeBackendClient,
+) -> None:
     outcome = run_action(ActionOpenDispute(client=backend), _dispute_tracker("report_fraud"))
-    assert outcome.responses == ["utter_fraud_handoff"]
-    assert outcome.message("utter_fraud_handoff")["dispute_id"] == "DSP-1"
+    # No contact details here: action_handoff follows and brings the person.
+    assert outcome.responses == ["utter_fraud_case_opened", "utter_fraud_line"]
+    message = outcome.message("utter_fraud_case_opened")
+    assert (message["dispute_id"], message["amount"]) == ("DSP-1", "€40.00")
     assert backend.writes[0].args[2] == "fraud"
 
 
-def test_fraud_without_a_payment_goes_to_a_person(backend: FakeBackendClient) -> None:
+def test_fraud_without_a_payment_only_gets_the_fraud_line(backend: FakeBackendClient) -> None:
     outcome = run_action(
         ActionOpenDispute(client=backend), _dispute_tracker("report_fraud", payment_id=None)
     )
-    assert outcome.responses == ["utter_human_handoff"]
+    assert outcome.responses == ["utter_fraud_line"]
     assert backend.calls == []
 
 
-def test_a_dispute_without_a_payment(backend: FakeBackendClient) -> None:
+def test_a_dispute_without_a_payment_is_left_to_the_person(backend: FakeBackendClient) -> None:
     outcome = run_action(ActionOpenDispute(client=backend), _dispute_tracker(payment_id=None))
-    assert outcome.responses == ["utter_no_payments"]
+    assert outcome.messages == []
+    assert outcome.events == []
+    assert backend.calls == []
+
+
+@pytest.mark.parametrize(
+    ("intent", "responses"),
+    [("dispute_charge", []), ("report_fraud", ["utter_fraud_line"])],
+)
+def test_a_visitor_is_not_asked_to_log_in_before_the_person_comes(
+    backend: FakeBackendClient, intent: str, responses: list
+) -> None:
+    tracker = _dispute_tracker(intent, customer_id=None)
+    outcome = run_action(ActionOpenDispute(client=backend), tracker)
+    assert outcome.responses == responses
+    assert outcome.slots == {"payment_id": None}
     assert backend.calls == []
 
 

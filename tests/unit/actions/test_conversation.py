@@ -12,7 +12,14 @@ from actions.conversation import (
     ActionStopForm,
     consecutive_fallbacks,
 )
-from tests.unit.actions.fakes import bot_event, make_tracker, run_action, user_event
+from tests.unit.actions.fakes import (
+    bot_event,
+    handoff_events,
+    handoff_settings,
+    make_tracker,
+    run_action,
+    user_event,
+)
 
 
 def _events(*intents: str) -> List[Dict[str, Any]]:
@@ -52,10 +59,41 @@ def test_first_miss_asks_to_rephrase() -> None:
 
 
 @pytest.mark.parametrize("misses", [2, 3])
-def test_second_miss_in_a_row_offers_a_person(misses: int) -> None:
+def test_second_miss_in_a_row_hands_over_to_a_person(misses: int) -> None:
     tracker = make_tracker(intent="nlu_fallback", events=_events(*["nlu_fallback"] * misses))
     outcome = run_action(ActionHandleFallback(), tracker)
+    assert outcome.responses == ["utter_fallback_handoff"]
+    assert outcome.events == handoff_events("repeated_fallback")
+
+
+@pytest.mark.parametrize(("threshold", "misses", "hands_over"), [(3, 2, False), (3, 3, True), (1, 1, True)])
+def test_the_number_of_misses_comes_from_the_trigger(
+    threshold: int, misses: int, hands_over: bool
+) -> None:
+    settings = handoff_settings(thresholds={"repeated_fallback": threshold})
+    tracker = make_tracker(intent="nlu_fallback", events=_events(*["nlu_fallback"] * misses))
+    outcome = run_action(ActionHandleFallback(settings), tracker)
+    if hands_over:
+        assert outcome.events == handoff_events("repeated_fallback")
+    else:
+        assert outcome.responses == ["utter_please_rephrase"]
+        assert outcome.events == []
+
+
+@pytest.mark.parametrize("misses", [2, 3])
+def test_with_the_trigger_off_the_second_miss_offers_a_person(misses: int) -> None:
+    settings = handoff_settings(disabled=["repeated_fallback"])
+    tracker = make_tracker(intent="nlu_fallback", events=_events(*["nlu_fallback"] * misses))
+    outcome = run_action(ActionHandleFallback(settings), tracker)
     assert outcome.responses == ["utter_offer_human"]
+    assert outcome.events == []
+
+
+def test_with_the_trigger_off_the_first_miss_still_asks_to_rephrase() -> None:
+    settings = handoff_settings(disabled=["repeated_fallback"])
+    tracker = make_tracker(intent="nlu_fallback", events=_events("nlu_fallback"))
+    outcome = run_action(ActionHandleFallback(settings), tracker)
+    assert outcome.responses == ["utter_please_rephrase"]
 
 
 def test_a_miss_after_an_understood_message_starts_over() -> None:
@@ -87,5 +125,9 @@ def test_stop_form_clears_every_form_slot_of_the_domain(domain: Dict[str, Any]) 
         if any(mapping["type"] == "custom" for mapping in slot["mappings"])
     }
     # The order and shop of an abandoned form must not prefill the next one; the
-    # identity grant is no form answer: it stays.
-    assert set(FORM_SLOTS) == (form_slots | custom_slots | {"merchant"}) - {"identity_grant"}
+    # identity grant is no form answer: it stays, and the handoff reason belongs to
+    # action_handoff, which clears it itself.
+    assert set(FORM_SLOTS) == (form_slots | custom_slots | {"merchant"}) - {
+        "identity_grant",
+        "handoff_reason",
+    }

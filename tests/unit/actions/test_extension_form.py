@@ -18,9 +18,12 @@ from actions.extension_form import (
 )
 from tests.unit.actions.fakes import (
     FakeBackendClient,
+    backend_handoff_events,
+    backend_handoff_slots,
     extension_options,
     form_events,
     make_tracker,
+    rejected,
     run_action,
     validation_tracker,
 )
@@ -111,8 +114,8 @@ def test_activation_without_identity(backend: FakeBackendClient) -> None:
 def test_activation_backend_down(backend: FakeBackendClient) -> None:
     backend.fail("get_extension_options", BackendUnavailable("down"))
     outcome = _activate(backend)
-    assert outcome.responses == ["utter_backend_unavailable"]
-    assert outcome.events == STOPPED
+    assert outcome.responses == ["utter_backend_unavailable_handoff"]
+    assert outcome.events == STOPPED + backend_handoff_events()
 
 
 def test_days_validation_backend_down_stops_and_nothing_is_extended(
@@ -126,8 +129,8 @@ def test_days_validation_backend_down_stops_and_nothing_is_extended(
         requested_slot="extension_days",
     )
     validation = run_action(ValidateExtensionForm(client=backend), tracker)
-    assert validation.responses == ["utter_backend_unavailable"]
-    assert validation.events == STOPPED
+    assert validation.responses == ["utter_backend_unavailable_handoff"]
+    assert validation.events == STOPPED + backend_handoff_events()
     # The submit sees the cleared answers (the instalment id is not a form slot).
     backend.errors.clear()
     submit = run_action(
@@ -158,7 +161,7 @@ def test_invalid_days_are_refused_with_the_options(backend: FakeBackendClient, t
     outcome = run_action(ValidateExtensionForm(client=backend), tracker)
     assert outcome.responses == ["utter_extension_days_invalid"]
     assert outcome.message("utter_extension_days_invalid")["options"] == "7 or 14"
-    assert outcome.slots == {"extension_days": None}
+    assert outcome.slots == {"extension_days": None, **rejected("extension_days")}
 
 
 # --------------------------------------------------------------------------- ask
@@ -206,7 +209,7 @@ def test_ask_confirmed_with_an_option_no_longer_offered_ends_the_form(
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -216,7 +219,7 @@ def test_ask_backend_failure_ends_the_form(
     backend.fail("get_next_instalment", error)
     outcome = run_action(action_class(client=backend), make_tracker(slots={"extension_days": "7"}))
     assert outcome.responses == [response]
-    assert outcome.slots == {"requested_slot": None}
+    assert outcome.slots == {"requested_slot": None, **backend_handoff_slots(error)}
 
 
 # --------------------------------------------------------------------------- submit
@@ -313,7 +316,7 @@ def test_invalid_days_refused_by_the_backend_are_explained(backend: FakeBackendC
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -323,7 +326,7 @@ def test_extension_failures_get_a_reply_and_clear(
     backend.fail("extend_instalment", error)
     outcome = run_action(ActionExtendDueDate(client=backend), _submit_tracker())
     assert outcome.responses == [response]
-    assert outcome.slots == CLEARED
+    assert outcome.slots == {**CLEARED, **backend_handoff_slots(error)}
 
 
 def test_submit_without_identity_extends_nothing(backend: FakeBackendClient) -> None:

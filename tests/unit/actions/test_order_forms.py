@@ -19,9 +19,12 @@ from actions.order_forms import (
 )
 from tests.unit.actions.fakes import (
     FakeBackendClient,
+    backend_handoff_events,
+    backend_handoff_slots,
     form_events,
     make_tracker,
     order,
+    rejected,
     run_action,
     validation_tracker,
 )
@@ -87,8 +90,8 @@ def test_activation_without_identity_stops(backend: FakeBackendClient, action_cl
 def test_activation_backend_down_stops(backend: FakeBackendClient, action_class: type) -> None:
     backend.fail("list_orders", BackendUnavailable("down"))
     outcome = _validate(action_class, backend, None)
-    assert outcome.responses == ["utter_backend_unavailable"]
-    assert outcome.events == STOP[action_class]
+    assert outcome.responses == ["utter_backend_unavailable_handoff"]
+    assert outcome.events == STOP[action_class] + backend_handoff_events()
 
 
 def test_return_activation_refusal_names_returns_not_purchases(
@@ -107,8 +110,8 @@ def test_order_validation_backend_down_clears_the_named_order(
 ) -> None:
     backend.fail("get_order", BackendUnavailable("down"))
     outcome = _validate(action_class, backend, "KL-482913", requested_slot="order_id")
-    assert outcome.responses == ["utter_backend_unavailable"]
-    assert outcome.events == STOP[action_class]
+    assert outcome.responses == ["utter_backend_unavailable_handoff"]
+    assert outcome.events == STOP[action_class] + backend_handoff_events()
 
 
 @pytest.mark.parametrize(
@@ -148,7 +151,7 @@ def test_an_order_that_cannot_be_acted_on_is_explained_and_stops(
 def test_an_unknown_order_is_asked_again(backend: FakeBackendClient, action_class: type) -> None:
     outcome = _validate(action_class, backend, "KL-31337", requested_slot="order_id")
     assert outcome.responses == ["utter_order_not_found"]
-    assert outcome.slots == {"order_id": None}
+    assert outcome.slots == {"order_id": None, **rejected("order_id")}
 
 
 # --------------------------------------------------------------------------- asks
@@ -186,7 +189,7 @@ def test_ask_cancel_confirmed_shows_the_order(backend: FakeBackendClient) -> Non
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -197,7 +200,7 @@ def test_asks_end_the_form_on_backend_failure(
     tracker = make_tracker(slots={"order_id": "KL-100005"})
     outcome = run_action(action_class(client=backend), tracker)
     assert outcome.responses == [response]
-    assert outcome.slots == {"requested_slot": None}
+    assert outcome.slots == {"requested_slot": None, **backend_handoff_slots(error)}
 
 
 # --------------------------------------------------------------------------- cancel
@@ -273,7 +276,7 @@ def test_cancellation_refused_by_the_backend_is_explained(
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -283,7 +286,7 @@ def test_cancellation_failures_get_a_reply(
     backend.fail("cancel_order", error)
     outcome = run_action(ActionCancelOrder(client=backend), _cancel_tracker())
     assert outcome.responses == [response]
-    assert outcome.slots == {"cancel_confirmed": None}
+    assert outcome.slots == {"cancel_confirmed": None, **backend_handoff_slots(error)}
 
 
 def test_cancel_without_identity(backend: FakeBackendClient) -> None:
@@ -303,8 +306,8 @@ def test_cancel_after_a_failed_validation_cancels_nothing(backend: FakeBackendCl
         requested_slot="order_id",
     )
     validation = run_action(ValidateCancelOrderForm(client=backend), tracker)
-    assert validation.responses == ["utter_backend_unavailable"]
-    assert validation.events == STOP[ValidateCancelOrderForm]
+    assert validation.responses == ["utter_backend_unavailable_handoff"]
+    assert validation.events == STOP[ValidateCancelOrderForm] + backend_handoff_events()
     backend.errors.clear()
     tracker = _cancel_tracker(
         confirmed=validation.slots["cancel_confirmed"], order_id=validation.slots["order_id"]
@@ -391,7 +394,7 @@ def test_form_stopped_early_reports_nothing(
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -419,7 +422,7 @@ def test_return_after_a_failed_validation_reports_nothing(
     validation = _validate(
         ValidateReturnForm, backend, "KL-482913", requested_slot=requested_slot
     )
-    assert validation.responses == ["utter_backend_unavailable"]
+    assert validation.responses == ["utter_backend_unavailable_handoff"]
     backend.errors.clear()
     tracker = _return_tracker(
         order_id=validation.slots["order_id"],

@@ -25,6 +25,8 @@ from actions.payment_form import (
 )
 from tests.unit.actions.fakes import (
     FakeBackendClient,
+    backend_handoff_events,
+    backend_handoff_slots,
     form_events,
     instalment,
     make_tracker,
@@ -84,8 +86,8 @@ def test_validation_without_identity_stops_the_form(backend: FakeBackendClient) 
 def test_validation_backend_down_stops_the_form(backend: FakeBackendClient) -> None:
     backend.fail("get_next_instalment", BackendUnavailable("down"))
     outcome = run_action(ValidatePaymentForm(client=backend), validation_tracker("payment_form"))
-    assert outcome.responses == ["utter_backend_unavailable"]
-    assert outcome.events == STOPPED
+    assert outcome.responses == ["utter_backend_unavailable_handoff"]
+    assert outcome.events == STOPPED + backend_handoff_events()
 
 
 def test_a_confirmation_given_up_front_is_cleared_when_the_form_stops(
@@ -97,7 +99,7 @@ def test_a_confirmation_given_up_front_is_cleared_when_the_form_stops(
         "payment_form", {"payment_confirmed": True}, slots={"instalment_id": "INS-1"}
     )
     validation = run_action(ValidatePaymentForm(client=backend), tracker)
-    assert validation.events == STOPPED
+    assert validation.events == STOPPED + backend_handoff_events()
     backend.errors.clear()
     submit = run_action(
         ActionMakePayment(client=backend),
@@ -172,7 +174,7 @@ def test_ask_when_nothing_is_due_ends_the_form(backend: FakeBackendClient) -> No
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -182,7 +184,7 @@ def test_ask_backend_failure_ends_the_form(
     backend.fail("list_payment_methods", error)
     outcome = run_action(ActionAskPaymentConfirmed(client=backend), make_tracker())
     assert outcome.responses == [response]
-    assert outcome.slots == {"requested_slot": None}
+    assert outcome.slots == {"requested_slot": None, **backend_handoff_slots(error)}
 
 
 def test_ask_without_identity(backend: FakeBackendClient) -> None:
@@ -291,8 +293,8 @@ def test_already_paid_is_said_without_charging(backend: FakeBackendClient) -> No
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendTimeout("slow"), "utter_backend_unavailable"),
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendTimeout("slow"), "utter_backend_unavailable_handoff"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (
             IdempotencyConflict("in flight", code="idempotency_in_progress", status_code=409),
             "utter_something_went_wrong",
@@ -306,7 +308,7 @@ def test_payment_failures_get_a_reply_and_clear(
     backend.fail("pay_instalment", error)
     outcome = run_action(ActionMakePayment(client=backend), _submit_tracker())
     assert outcome.responses == [response]
-    assert outcome.slots == CLEARED
+    assert outcome.slots == {**CLEARED, **backend_handoff_slots(error)}
 
 
 def test_submit_without_identity_pays_nothing(backend: FakeBackendClient) -> None:

@@ -67,7 +67,7 @@ def test_account_actions_need_identity(
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )

@@ -21,11 +21,14 @@ from actions.refund_form import (
 )
 from tests.unit.actions.fakes import (
     FakeBackendClient,
+    backend_handoff_events,
+    backend_handoff_slots,
     eligibility,
     form_events,
     make_tracker,
     money,
     order,
+    rejected,
     run_action,
     validation_tracker,
 )
@@ -136,7 +139,7 @@ def test_an_unknown_order_is_asked_again(backend: FakeBackendClient) -> None:
     outcome = _validate(backend, {"order_id": "KL-999"}, requested_slot="order_id")
     assert outcome.responses == ["utter_order_not_found"]
     assert outcome.message("utter_order_not_found")["order_id"] == "KL-999"
-    assert outcome.slots == {"order_id": None}
+    assert outcome.slots == {"order_id": None, **rejected("order_id")}
 
 
 def test_refund_window_expired_is_explained_and_stops(backend: FakeBackendClient) -> None:
@@ -193,7 +196,7 @@ def test_an_unknown_rule_gives_the_backends_reason(backend: FakeBackendClient) -
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -203,7 +206,7 @@ def test_order_validation_backend_failure_stops(
     backend.fail("get_refund_eligibility", error)
     outcome = _validate(backend, {"order_id": "KL-482913"}, requested_slot="order_id")
     assert outcome.responses == [response]
-    assert outcome.events == STOPPED
+    assert outcome.events == STOPPED + backend_handoff_events(error)
 
 
 REFUNDABLE = {"order_id": "KL-482913", "refundable_amount": "89.90 EUR"}
@@ -228,7 +231,7 @@ def test_an_amount_above_the_refundable_is_refused(backend: FakeBackendClient) -
     )
     assert outcome.responses == ["utter_refund_amount_too_high"]
     assert outcome.message("utter_refund_amount_too_high")["refundable"] == "€89.90"
-    assert outcome.slots == {"refund_amount": None}
+    assert outcome.slots == {"refund_amount": None, **rejected("refund_amount")}
 
 
 @pytest.mark.parametrize("text", ["a lot", "0", "0.00", "$20", "20 GBP", "5 or 6"])
@@ -239,7 +242,7 @@ def test_an_invalid_amount_or_another_currency_is_refused(
         backend, {"refund_amount": text}, slots=REFUNDABLE, requested_slot="refund_amount"
     )
     assert outcome.responses == ["utter_refund_amount_invalid"]
-    assert outcome.slots == {"refund_amount": None}
+    assert outcome.slots == {"refund_amount": None, **rejected("refund_amount")}
 
 
 def test_order_and_amount_given_together_are_both_validated(backend: FakeBackendClient) -> None:
@@ -263,7 +266,7 @@ def test_an_empty_reason_is_asked_again(backend: FakeBackendClient) -> None:
     outcome = _validate(
         backend, {"refund_reason": "   "}, slots=REFUNDABLE, requested_slot="refund_reason"
     )
-    assert outcome.slots == {"refund_reason": None}
+    assert outcome.slots == {"refund_reason": None, **rejected("refund_reason")}
 
 
 # --------------------------------------------------------------------------- asks
@@ -282,8 +285,8 @@ def test_ask_order_offers_only_refundable_orders(backend: FakeBackendClient) -> 
 def test_ask_order_backend_down_ends_the_form(backend: FakeBackendClient) -> None:
     backend.fail("list_orders", BackendUnavailable("down"))
     outcome = run_action(ActionAskRefundFormOrderId(client=backend), make_tracker())
-    assert outcome.responses == ["utter_backend_unavailable"]
-    assert outcome.slots == STOP
+    assert outcome.responses == ["utter_backend_unavailable_handoff"]
+    assert outcome.slots == {**STOP, **backend_handoff_slots()}
 
 
 def test_ask_amount_names_the_refundable_amount(backend: FakeBackendClient) -> None:
@@ -446,7 +449,7 @@ def test_amount_refused_by_the_backend_gives_its_reason(backend: FakeBackendClie
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -456,7 +459,7 @@ def test_refund_failures_get_a_reply_and_clear(
     backend.fail("create_refund", error)
     outcome = run_action(ActionRequestRefund(client=backend), _submit_tracker())
     assert outcome.responses == [response]
-    assert outcome.slots == CLEARED
+    assert outcome.slots == {**CLEARED, **backend_handoff_slots(error)}
 
 
 def test_submit_without_identity_submits_nothing(backend: FakeBackendClient) -> None:
@@ -490,8 +493,8 @@ def _submit_after(validation: Any, **kwargs: Any) -> Any:
 def test_submit_after_a_failed_validation_refunds_nothing(backend: FakeBackendClient) -> None:
     backend.fail("get_refund_eligibility", BackendUnavailable("down"))
     validation = _validate(backend, EVERYTHING_AT_ONCE)
-    assert validation.responses == ["utter_backend_unavailable"]
-    assert validation.events == STOPPED
+    assert validation.responses == ["utter_backend_unavailable_handoff"]
+    assert validation.events == STOPPED + backend_handoff_events()
     backend.errors.clear()
     submit = run_action(ActionRequestRefund(client=backend), _submit_after(validation))
     assert submit.messages == []

@@ -68,7 +68,7 @@ def test_refund_status_needs_identity(backend: FakeBackendClient) -> None:
 @pytest.mark.parametrize(
     ("error", "response"),
     [
-        (BackendUnavailable("down"), "utter_backend_unavailable"),
+        (BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         (BadRequest("bug", status_code=400), "utter_something_went_wrong"),
     ],
 )
@@ -131,8 +131,8 @@ def test_general_policy_when_no_shop_is_known(
 @pytest.mark.parametrize(
     ("method", "error", "response"),
     [
-        ("find_merchants", BackendUnavailable("down"), "utter_backend_unavailable"),
-        ("get_refund_policy", BackendUnavailable("down"), "utter_backend_unavailable"),
+        ("find_merchants", BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
+        ("get_refund_policy", BackendUnavailable("down"), "utter_backend_unavailable_handoff"),
         ("get_refund_policy", NotFound("gone", status_code=404), "utter_something_went_wrong"),
     ],
 )

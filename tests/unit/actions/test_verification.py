@@ -24,7 +24,9 @@ from tests.unit.actions.fakes import (
     VERIFICATION_CODE,
     FakeBackendClient,
     active_loop_event,
+    backend_handoff_events,
     make_tracker,
+    rejected,
     run_action,
     slot_event,
     user_event,
@@ -140,7 +142,7 @@ def test_an_invalid_email_is_asked_again_without_a_backend_call(
 ) -> None:
     outcome = _give_email(visitor_backend, text)
     assert outcome.responses == ["utter_verification_email_invalid"]
-    assert outcome.slots == {"verification_email": None}
+    assert outcome.slots == {"verification_email": None, **rejected("verification_email")}
     assert visitor_backend.calls == []
 
 
@@ -221,8 +223,8 @@ def test_backend_down_stops_the_form(visitor_backend: FakeBackendClient, step: s
         outcome = _give_email(visitor_backend, CUSTOMER_EMAIL)
     else:
         outcome = _give_code(visitor_backend, VERIFICATION_CODE)
-    assert outcome.responses == ["utter_backend_unavailable"]
-    assert outcome.events == STOPPED
+    assert outcome.responses == ["utter_backend_unavailable_handoff"]
+    assert outcome.events == STOPPED + backend_handoff_events()
     assert GRANT_SLOT not in outcome.slots
 
 
@@ -237,7 +239,7 @@ def test_a_code_of_the_wrong_format_is_asked_again_without_a_backend_call(
 ) -> None:
     outcome = _give_code(_code_sent(visitor_backend), text)
     assert outcome.responses == ["utter_verification_code_format"]
-    assert outcome.slots == {"verification_code": None}
+    assert outcome.slots == {"verification_code": None, **rejected("verification_code")}
     assert visitor_backend.calls == []
 
 
@@ -247,7 +249,7 @@ def test_a_wrong_code_shows_the_attempts_left_and_asks_again(
     outcome = _give_code(_code_sent(visitor_backend), "111111")
     assert outcome.responses == ["utter_verification_code_wrong"]
     assert outcome.message("utter_verification_code_wrong")["attempts_left"] == 2
-    assert outcome.slots == {"verification_code": None}
+    assert outcome.slots == {"verification_code": None, **rejected("verification_code")}
     [call] = visitor_backend.calls
     assert (call.method, call.args) == ("confirm_verification", (CUSTOMER_EMAIL, "111111"))
     assert call.idempotency_key
@@ -260,7 +262,7 @@ def test_a_wrong_code_without_a_count_still_renders(visitor_backend: FakeBackend
     )
     outcome = _give_code(visitor_backend, "111111")
     assert outcome.message("utter_verification_code_wrong")["attempts_left"] == "a few"
-    assert outcome.slots == {"verification_code": None}
+    assert outcome.slots == {"verification_code": None, **rejected("verification_code")}
 
 
 @pytest.mark.parametrize("code", sorted(FINAL_CODE_ERRORS))

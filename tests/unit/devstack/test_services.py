@@ -20,6 +20,7 @@ SETTINGS = StackSettings(
     identity_signing_key="identity-key",
     rasa_auth_token="api-token",
     startup_timeout=42.0,
+    action_server_token="actions-secret",
 )
 
 
@@ -69,9 +70,11 @@ def test_action_server_talks_to_the_backend(
     actions = services["actions"]
 
     assert actions.argv == [
-        str(tmp_path / ".venv" / "bin" / "rasa"),
-        "run",
-        "actions",
+        str(tmp_path / ".venv" / "bin" / "python"),
+        "-m",
+        "actions.server",
+        "--host",
+        "127.0.0.1",
         "--port",
         "15055",
         "--actions",
@@ -84,6 +87,7 @@ def test_action_server_talks_to_the_backend(
     assert actions.env["DESK_URL"] == "http://127.0.0.1:18090"
     assert actions.env["DESK_API_KEY"] == "desk-key"
     assert actions.env["HANDOFF_OUTBOX_PATH"] == str(tmp_path / "var" / "handoff-outbox.sqlite3")
+    assert actions.env["ACTION_SERVER_TOKEN"] == "actions-secret"
     assert actions.health_url == "http://127.0.0.1:15055/health"
 
 
@@ -105,6 +109,7 @@ def test_desk_talks_to_rasa_with_its_api_token(
     assert desk.env["RASA_URL"] == "http://127.0.0.1:15005"
     assert desk.env["RASA_TOKEN"] == "api-token"
     assert desk.env["PYTHONPATH"] == str(tmp_path)
+    assert desk.env["TRACKER_STORE_URL"] == f"sqlite:///{tmp_path}/var/rasa-tracker.db"
     assert desk.health_url == "http://127.0.0.1:18090/health"
 
 
@@ -127,8 +132,23 @@ def test_rasa_server_uses_the_action_server_and_the_identity_key(
     }
     assert rasa.env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:15055/webhook"
     assert rasa.env["IDENTITY_SIGNING_KEY"] == "identity-key"
+    assert rasa.env["TRACKER_STORE_DB"] == str(tmp_path / "var" / "rasa-tracker.db")
+    # endpoints.yml sends it as `Authorization: Bearer ${ACTION_SERVER_TOKEN}`.
+    assert rasa.env["ACTION_SERVER_TOKEN"] == "actions-secret"
     assert rasa.health_url == "http://127.0.0.1:15005/status?token=api-token"
     assert rasa.is_ready is is_model_loaded
+
+
+def test_rasa_and_desk_share_an_explicit_tracker_store(tmp_path: Path) -> None:
+    settings = StackSettings(tracker_store_db=Path("/tmp/t/tracker.db"), rasa_auth_token="t")
+
+    built = {
+        service.name: service
+        for service in stack_services(settings, tmp_path / "m.tar.gz", RepoPaths(tmp_path))
+    }
+
+    assert built["rasa"].env["TRACKER_STORE_DB"] == "/tmp/t/tracker.db"
+    assert built["desk"].env["TRACKER_STORE_URL"] == "sqlite:////tmp/t/tracker.db"
 
 
 def _response(status: int, body: bytes) -> requests.Response:

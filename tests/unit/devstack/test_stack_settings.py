@@ -23,6 +23,7 @@ def test_defaults() -> None:
     assert settings.desk_database_url is None
     assert settings.desk_api_key == "dev-desk-key"
     assert settings.handoff_outbox_path is None
+    assert settings.tracker_store_db is None
     assert len(settings.rasa_auth_token) >= 24
 
 
@@ -30,6 +31,13 @@ def test_auth_token_is_random_per_run() -> None:
     assert StackSettings.from_env({}).rasa_auth_token != (
         StackSettings.from_env({}).rasa_auth_token
     )
+
+
+def test_action_server_token_is_random_per_run() -> None:
+    first, second = StackSettings.from_env({}), StackSettings.from_env({})
+
+    assert len(first.action_server_token) >= 24
+    assert first.action_server_token != second.action_server_token
 
 
 def test_identity_key_default_matches_the_channel() -> None:
@@ -55,6 +63,8 @@ def test_environment_overrides() -> None:
             "DESK_DATABASE_URL": "sqlite:////tmp/desk.db",
             "DESK_API_KEY": "d",
             "HANDOFF_OUTBOX_PATH": "/tmp/outbox.sqlite3",
+            "TRACKER_STORE_DB": "/tmp/tracker.db",
+            "ACTION_SERVER_TOKEN": "a",
         }
     )
 
@@ -72,6 +82,8 @@ def test_environment_overrides() -> None:
         desk_database_url="sqlite:////tmp/desk.db",
         desk_api_key="d",
         handoff_outbox_path=Path("/tmp/outbox.sqlite3"),
+        tracker_store_db=Path("/tmp/tracker.db"),
+        action_server_token="a",
     )
 
 

@@ -54,3 +54,18 @@ def test_a_free_text_slot_that_swallows_a_question_is_reported(tmp_path):
     path.write_text(yaml.safe_dump(domain))
     gaps = generator.free_text_gaps(path)
     assert len(gaps) == 1 and "refund_reason" in gaps[0] and "check_balance" in gaps[0]
+
+
+def test_a_person_or_a_complaint_inside_a_form_goes_to_the_agent_desk():
+    rules = {rule["rule"]: rule for rule in yaml.safe_load(generator.render())["rules"]}
+    for form in generator.FORMS:
+        handoff = rules[f"human_handoff leaves {form}"]["steps"]
+        assert handoff[1:] == [{"action": "action_handoff"}, {"active_loop": None}]
+        complaint = rules[f"complaint leaves {form}"]["steps"]
+        assert complaint[1:] == [
+            {"action": "utter_complaint"},
+            {"action": "action_handoff"},
+            {"active_loop": None},
+        ]
+        stop = rules[f"stop leaves {form}"]["steps"]
+        assert stop[1:] == [{"action": "action_stop_form"}, {"active_loop": None}]

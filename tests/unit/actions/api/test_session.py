@@ -15,7 +15,14 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutErr
 
 from actions.api.client import BackendClient
 from actions.api.exceptions import BackendTimeout, BackendUnavailable
-from actions.api.session import SafeMethodRetry, build_retry, build_session
+from actions.api.session import (
+    BACKOFF_FACTOR_SECONDS,
+    BACKOFF_JITTER_SECONDS,
+    BACKOFF_MAX_SECONDS,
+    SafeMethodRetry,
+    build_retry,
+    build_session,
+)
 from actions.settings import Settings
 from tests.unit.actions.api import payloads
 
@@ -67,6 +74,19 @@ class TestRetryPolicy:
 
         with pytest.raises(ReadTimeoutError):
             build_retry(2).increment(method=method, url="/x", error=error)
+
+    def test_backoff_grows_with_jitter_up_to_its_cap(self) -> None:
+        retry = build_retry(5)
+        for _ in range(2):
+            retry = retry.increment(method="GET", url="/x", error=_connect_error())
+        waits = {retry.get_backoff_time() for _ in range(20)}
+        base = BACKOFF_FACTOR_SECONDS * 2
+        assert all(base <= wait < base + BACKOFF_JITTER_SECONDS for wait in waits)
+        assert len(waits) > 1  # jittered, not the same wait every time
+
+        for _ in range(3):
+            retry = retry.increment(method="GET", url="/x", error=_connect_error())
+        assert retry.get_backoff_time() == BACKOFF_MAX_SECONDS
 
 
 class _Backend(BaseHTTPRequestHandler):

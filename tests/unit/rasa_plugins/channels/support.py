@@ -41,15 +41,36 @@ def bot_with_buttons(*payloads: str, key: str = "buttons") -> BotUttered:
     return BotUttered("Pick one", data={key: choices})
 
 
-async def fake_agent(trackers: Optional[Dict[str, List[Event]]] = None) -> Agent:
+#: The responses the channels send themselves, as in domain.yml (shortened).
+CHANNEL_RESPONSES = {
+    "utter_assistant_unavailable": [
+        {
+            "text": "Sorry, I'm having a technical problem.",
+            "buttons": [{"title": "Talk to a person", "payload": "/human_handoff"}],
+        }
+    ],
+    "utter_slow_down": [{"text": "You're sending messages faster than I can read them."}],
+}
+
+
+def channel_domain() -> Domain:
+    """A domain holding only the channels' own responses."""
+    return Domain.from_dict({"responses": CHANNEL_RESPONSES})
+
+
+async def fake_agent(
+    trackers: Optional[Dict[str, List[Event]]] = None, domain: Optional[Domain] = None
+) -> Agent:
     """A Rasa agent without model whose in-memory tracker store holds `trackers`.
 
     Args:
         trackers: Events to store per sender id.
+        domain: The agent's domain (its responses can be rendered); empty by default.
     """
+    domain = domain or Domain.empty()
     agent = Agent(
-        domain=Domain.empty(),
-        tracker_store=InMemoryTrackerStore(Domain.empty()),
+        domain=domain,
+        tracker_store=InMemoryTrackerStore(domain),
         lock_store=InMemoryLockStore(),
     )
     for sender_id, events in (trackers or {}).items():

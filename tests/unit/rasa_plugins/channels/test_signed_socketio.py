@@ -553,3 +553,91 @@ def test_output_channel_for_outside_messages_sends_custom_payloads() -> None:
     channel = SignedSocketIOInput.from_credentials({})
     channel.blueprint(on_new_message)  # creates the socket.io server
     assert isinstance(channel.get_output_channel(), CustomJsonSocketIOOutput)
+
+
+# Rate limits.
+
+
+def _abort(client: ChatClient) -> Any:
+    async def abort(data: Any = None) -> None:
+        await client.sio.eio.disconnect(abort=True)
+
+    return abort
+
+
+def test_one_ip_opens_only_so_many_connections_without_a_token() -> None:
+    from rasa_plugins.channels.rate_limit import RateLimiter
+
+    async def on_new_message(message: UserMessage) -> None:
+        pass
+
+    async def scenario() -> List[bool]:
+        channel = SignedSocketIOInput(
+            verifier=IdentityVerifier(KEY),
+            connect_limiter=RateLimiter(per_minute=1, burst=2),
+        )
+        outcomes = []
+        async with serve(channel.blueprint(on_new_message), URL_PREFIX) as url:
+            clients = []
+            for _ in range(3):
+                client = ChatClient()
+                clients.append(client)
+                # Else the refused polling client waits ~30 s for its long-poll.
+                client.sio.on("connect_error", _abort(client))
+                try:
+                    await client.connect(url)
+                    outcomes.append(True)
+                except socketio.exceptions.ConnectionError:
+                    outcomes.append(False)
+            # A customer with a valid token is never refused (connect raises if so).
+            logged_in = ChatClient()
+            await logged_in.connect(url, {"token": make_token()})
+            outcomes.append(logged_in.sio.connected)
+            clients.append(logged_in)
+            for client in clients:
+                await client.disconnect()
+        return outcomes
+
+    assert run(scenario) == [True, True, False, True]
+
+
+def test_a_socket_sending_too_fast_gets_the_slow_down_reply() -> None:
+    from rasa_plugins.channels.guards import ChannelGuards
+    from rasa_plugins.channels.never_silent import NeverSilentGuard
+    from rasa_plugins.channels.rate_limit import RateLimiter, RateLimitGuard
+    from tests.unit.rasa_plugins.channels.support import channel_domain
+
+    received: List[str] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message.text or "")
+        await message.output_channel.send_text_message(message.sender_id, "echo")
+
+    async def scenario() -> List[str]:
+        channel = SignedSocketIOInput(
+            session_persistence=True,
+            verifier=IdentityVerifier(KEY),
+            guards=ChannelGuards(
+                SlashGuard(),
+                NeverSilentGuard(),
+                RateLimitGuard(RateLimiter(per_minute=1, burst=2)),
+            ),
+        )
+        agent = await fake_agent(domain=channel_domain())
+        client = ChatClient()
+        replies = []
+        async with serve(channel.blueprint(on_new_message), URL_PREFIX, agent) as url:
+            await client.connect(url)
+            # A new session id per message: the socket's own bucket still counts.
+            for number in range(3):
+                await client.sio.emit("session_request", {"session_id": f"s{number}"})
+                await client.next_event()  # session_confirm
+                reply = await client.say({"message": f"m{number}", "session_id": f"s{number}"})
+                replies.append(reply["text"])
+            await client.disconnect()
+        return replies
+
+    replies = run(scenario)
+
+    assert received == ["m0", "m1"]
+    assert replies == ["echo", "echo", "You're sending messages faster than I can read them."]
