@@ -24,7 +24,9 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.handoff.outbox import shared_delivery
 from actions.settings import DEFAULT_ACTION_SERVER_TOKEN, get_settings
+from redaction.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +91,25 @@ def create_locked_app(action_package: str, token: str) -> Sanic:
     """
     app = create_app(action_package, cors_origins=None)
     require_token(app, token)
+    deliver_kept_handoffs_on_start(app)
     return app
+
+
+def deliver_kept_handoffs_on_start(app: Sanic) -> None:
+    """Sends the handoff requests kept while the desk was down, once the server is up.
+
+    Without it, requests kept before a restart would wait for the next handoff.
+
+    Args:
+        app: The action server's Sanic app.
+    """
+
+    @app.listener("after_server_start")
+    async def resume_handoff_delivery(app: Sanic, loop: object) -> None:
+        try:
+            shared_delivery().ensure_running()
+        except Exception:  # noqa: BLE001 - the server must start even so
+            logger.exception("handoff.outbox_resume_failed")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -116,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         argv: Arguments without the program name; `sys.argv` when `None`.
     """
     args = parse_args(argv)
+    install_log_masking()  # no card, e-mail or phone in any log line of this process
     utils.configure_colored_logging(args.log_level)
     logging.getLogger(APPLICATION_ROOT_LOGGER_NAME).setLevel(args.log_level)
     utils.update_sanic_log_level()

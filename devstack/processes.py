@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Type
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Type
 
 import requests
 
@@ -127,6 +127,8 @@ class Stack:
         self.handle_signals = handle_signals
         self.echo = echo
         self.running: List[RunningService] = []
+        # Services stopped on purpose (`stop_service`): not a failure while they are down.
+        self.stopped: Set[str] = set()
         self._previous_handlers: Dict[int, object] = {}
 
     def __enter__(self) -> "Stack":
@@ -187,6 +189,7 @@ class Stack:
             name: The service's name.
         """
         running = self._find(name)
+        self.stopped.add(name)
         _signal_group(running.process, signal.SIGTERM)
         try:
             running.process.wait(self.grace_period)
@@ -205,6 +208,7 @@ class Stack:
         """
         index = self.running.index(self._find(name))
         self.running[index] = self._spawn(self.running[index].service, append_log=True)
+        self.stopped.discard(name)
         self._wait_until_ready(self.running[index])
 
     def freeze_service(self, name: str, frozen: bool) -> None:
@@ -229,6 +233,8 @@ class Stack:
             ServiceStartError: Naming the service, its exit code and log tail.
         """
         for running in self.running:
+            if running.service.name in self.stopped:
+                continue
             if running.process.poll() is not None:
                 raise self._failure(running, "exited")
 

@@ -23,7 +23,7 @@ from actions.desk_api import (
 )
 from actions.handoff.form_rejections import REJECTIONS_SLOT
 from actions.handoff.idempotency import handoff_key
-from actions.handoff.outbox import HandoffOutbox, OutboxDelivery
+from actions.handoff.outbox import HandoffOutbox, OutboxDelivery, shared_delivery
 from actions.handoff.summary import build_ticket_request
 from actions.handoff.triggers import REASON_SLOT, handoff_reason
 from actions.handoff.wording import format_next_open, format_wait
@@ -88,6 +88,10 @@ class ActionHandoff(Action):
     @property
     def delivery(self) -> OutboxDelivery:
         """The outbox and its background delivery (built on first use)."""
+        if self._delivery is None and self._desk is None and self._settings is None:
+            # The default action shares the process's delivery with the server's
+            # start-up hook (one task sending the kept requests, not two).
+            self._delivery = shared_delivery()
         if self._delivery is None:
             settings = self.settings
             self._delivery = OutboxDelivery(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import sqlite3
@@ -22,7 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Iterator, List, Optional, Union
 
-from actions.desk_api import AgentDesk, DeskRejected, DeskUnavailable, TicketRequest
+from actions.desk_api import (
+    AgentDesk,
+    DeskRejected,
+    DeskUnavailable,
+    HttpAgentDesk,
+    TicketRequest,
+)
+from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -282,3 +290,23 @@ class OutboxDelivery:
                 return  # empty: the next kept request starts a new task
             failures += 1
             await self._sleep(backoff_seconds(failures, self._retry_max, self._first_retry))
+
+
+@functools.lru_cache(maxsize=1)
+def shared_delivery() -> OutboxDelivery:
+    """The action server's one delivery of kept requests, built on first use.
+
+    Shared by `action_handoff` and the server's start-up hook, so requests kept
+    before a restart are sent as soon as the server is up, not only at the next
+    handoff.
+
+    Returns:
+        The delivery for the outbox file and desk of the process settings.
+    """
+    settings = get_settings()
+    return OutboxDelivery(
+        HandoffOutbox(settings.handoff_outbox_path),
+        HttpAgentDesk(settings),
+        settings.handoff_outbox_retry_max_seconds,
+    )
+

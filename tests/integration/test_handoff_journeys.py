@@ -178,3 +178,16 @@ def test_the_desk_refuses_callers_without_its_keys(stack):
         timeout=10,
     )
     assert forged.status_code == 401
+
+
+def test_a_kept_request_survives_an_action_server_restart(stack, maria: DeskAgent):
+    conversation = Conversation(stack, BEN)
+    with stack.desk_down():
+        assert conversation.say("I need to speak with a human")
+        stack.processes.stop_service("actions")
+        stack.processes.restart_service("actions")
+    # The desk is back and nobody asks for a person again: the restarted action
+    # server sends what its predecessor kept, on its own.
+    ticket = maria.ticket_of(conversation.sender_id, timeout=45)
+    assert ticket["customer_id"] == stack.customer_id(BEN)
+    assert maria.close(ticket["ticket_id"]).status_code == 200

@@ -289,6 +289,19 @@ def test_a_stopped_service_can_be_restarted(tmp_path: Path) -> None:
     assert wait_dead(restarted_pid)
 
 
+def test_another_service_restarts_while_one_is_stopped_on_purpose(tmp_path: Path) -> None:
+    web = http_service("web", tmp_path)
+    api = http_service("api", tmp_path)
+    with Stack([web, api], tmp_path / "logs", handle_signals=False) as stack:
+        stack.stop_service("web")
+        stack.stop_service("api")
+        stack.restart_service("api")  # "web" being down is no failure
+        assert requests.get(api.health_url, timeout=5).status_code == 200
+        stack.check_alive()
+        stack.restart_service("web")
+        assert requests.get(web.health_url, timeout=5).status_code == 200
+
+
 def test_a_frozen_service_accepts_but_does_not_answer(tmp_path: Path) -> None:
     service = http_service("web", tmp_path)
     with Stack([service], tmp_path / "logs", handle_signals=False) as stack:

@@ -22,7 +22,9 @@ from actions.handoff.outbox import (
     HandoffOutbox,
     OutboxDelivery,
     backoff_seconds,
+    shared_delivery,
 )
+from actions.settings import get_settings
 from tests.unit.actions.fakes import FakeAgentDesk
 
 
@@ -217,3 +219,19 @@ def test_a_broken_store_does_not_end_the_task(tmp_path: Path) -> None:
     asyncio.run(main())
     assert sleeps.waits == [1.0]
     assert len(desk.calls) == 1 and outbox.count() == 0
+
+
+def test_the_shared_delivery_is_built_once_from_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDOFF_OUTBOX_PATH", str(tmp_path / "kept" / "outbox.sqlite3"))
+    get_settings.cache_clear()
+    shared_delivery.cache_clear()
+    try:
+        delivery = shared_delivery()
+        assert shared_delivery() is delivery
+        assert delivery.outbox.path == tmp_path / "kept" / "outbox.sqlite3"
+        assert delivery.task is None  # building it starts nothing
+    finally:
+        shared_delivery.cache_clear()
+        get_settings.cache_clear()
