@@ -168,18 +168,19 @@ class TestOverRealSockets:
     def test_slow_get_times_out_once_without_retry(
         self, backend_url: str, make_client: MakeClient
     ) -> None:
-        _Backend.delay_seconds = 0.5
+        # Read timeout well above a loaded machine's connect time, delay well above it.
+        _Backend.delay_seconds = 2.0
 
         with pytest.raises(BackendTimeout):
-            make_client(backend_url, timeout=0.1).health()
+            make_client(backend_url, timeout=0.6).health()
 
         assert len(_Backend.hits) == 1
 
     def test_slow_post_is_a_timeout(self, backend_url: str, make_client: MakeClient) -> None:
-        _Backend.delay_seconds = 0.5
+        _Backend.delay_seconds = 2.0
 
         with pytest.raises(BackendTimeout):
-            make_client(backend_url, timeout=0.1).pay_instalment(
+            make_client(backend_url, timeout=0.6).pay_instalment(
                 "C-1", "INS-1", idempotency_key="k"
             )
 
