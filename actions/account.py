@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.api import NotFound, Order
 from actions.base import BackendAction
 from actions.formatting import format_date, format_money
+from actions.satisfaction import ask_satisfaction
 
 #: How many purchases a list shows; more would flood a chat window.
 RECENT_ORDERS_SHOWN = 5
@@ -87,6 +88,7 @@ class ActionCheckBalance(BackendAction):
         balance = await self.call(self.client.get_balance, customer_id)
         if balance.outstanding.amount == 0:
             dispatcher.utter_message(response="utter_balance_nothing_due")
+            ask_satisfaction(dispatcher, tracker)
             return []
         dispatcher.utter_message(
             response="utter_balance",
@@ -100,6 +102,7 @@ class ActionCheckBalance(BackendAction):
                 overdue=format_money(balance.overdue),
                 late_fees=format_money(balance.late_fees),
             )
+        ask_satisfaction(dispatcher, tracker)
         return []
 
 
@@ -121,6 +124,7 @@ class ActionNextPayment(BackendAction):
         instalment = await self.call(self.client.get_next_instalment, customer_id)
         if instalment is None:
             dispatcher.utter_message(response="utter_nothing_due")
+            ask_satisfaction(dispatcher, tracker)
             return []
         facts = {
             "amount": format_money(instalment.amount),
@@ -136,6 +140,7 @@ class ActionNextPayment(BackendAction):
             else "utter_next_payment"
         )
         dispatcher.utter_message(response=response, **facts)
+        ask_satisfaction(dispatcher, tracker)
         return []
 
 
@@ -243,4 +248,5 @@ class ActionGetInvoice(BackendAction):
                 issued_on=format_date(invoice.issued_on),
                 url=invoice.url,
             )
+        ask_satisfaction(dispatcher, tracker)
         return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Dict, List, Optional, Text, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -22,6 +22,12 @@ from actions.handoff.config import BACKEND_UNAVAILABLE, HandoffConfig
 from actions.handoff.form_rejections import track_rejections
 from actions.handoff.triggers import request_handoff
 from actions.identity import verified_customer_id
+from actions.idempotency import (
+    form_submission_key,
+    outcome_unknown,
+    remember_in_doubt,
+    settle_in_doubt,
+)
 from actions.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -280,11 +286,68 @@ class BackendFormValidationAction(UsesBackend, FormValidationAction, ABC):
         return customer_id
 
 
+class SubmissionInDoubt(Exception):
+    """A submission got no definitive answer; the backend may have carried it out.
+
+    Attributes:
+        error: What the client raised.
+        events: Events keeping the submission's key for a resubmission.
+    """
+
+    def __init__(self, error: BackendError, events: List[EventType]) -> None:
+        """Creates the exception.
+
+        Args:
+            error: What the client raised.
+            events: Events keeping the submission's key for a resubmission.
+        """
+        super().__init__(str(error))
+        self.error = error
+        self.events = events
+
+
 class FormSubmitAction(BackendAction, ABC):
     """Runs after a form ended: submits when confirmed, then clears the form's slots."""
 
     #: The form's slots, cleared after every run so the next run starts fresh.
     form_slots: List[Text] = []
+    #: The form whose submissions this action sends (names its idempotency keys).
+    form_name: Text = ""
+
+    async def submit(
+        self,
+        tracker: Tracker,
+        payload: Sequence[Any],
+        function: Callable[..., T],
+        *args: Any,
+    ) -> T:
+        """Sends the form's submission once, under the key of the conversation and payload.
+
+        Args:
+            tracker: The conversation tracker.
+            payload: What identifies the submission (customer, order, amount...).
+            function: The client's method moving the money.
+            *args: Its positional arguments (`idempotency_key` is added).
+
+        Returns:
+            What the call returns.
+
+        Raises:
+            SubmissionInDoubt: No definitive answer; `run` keeps the key and apologises.
+            BackendError: A definitive refusal, for the subclass to explain.
+        """
+        key = form_submission_key(tracker, self.form_name, *payload)
+        try:
+            return await self.call(function, *args, idempotency_key=key)
+        except BackendError as error:
+            if outcome_unknown(error):
+                events = remember_in_doubt(tracker, self.form_name, key, *payload)
+                raise SubmissionInDoubt(error, events) from error
+            raise
+
+    def settled(self, tracker: Tracker, payload: Sequence[Any]) -> List[EventType]:
+        """Events forgetting the payload's submission in doubt once the backend answered."""
+        return settle_in_doubt(tracker, self.form_name, *payload)
 
     def clear_slots(self) -> List[EventType]:
         """Events clearing the form's slots."""
@@ -303,7 +366,8 @@ class FormSubmitAction(BackendAction, ABC):
         """Submits for a verified customer; otherwise only clears the form.
 
         The form's validation already asked an unidentified customer to log in
-        and ended the form, so saying it again here would repeat it.
+        and ended the form, so saying it again here would repeat it. A submission
+        left in doubt gets the apology of a backend failure and keeps its key.
 
         Args:
             dispatcher: Sends replies.
@@ -315,4 +379,11 @@ class FormSubmitAction(BackendAction, ABC):
         """
         if verified_customer_id(tracker) is None:
             return self.clear_slots()
-        return await super().run(dispatcher, tracker, domain)
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except SubmissionInDoubt as doubt:
+            return (
+                self.clear_slots()
+                + doubt.events
+                + report_backend_error(dispatcher, doubt.error, self.name(), self.handoff)
+            )

@@ -14,6 +14,7 @@ from actions.base import BackendAction
 from actions.formatting import format_date, format_money
 from actions.idempotency import message_key
 from actions.payments import payment_facts
+from actions.satisfaction import ask_satisfaction
 
 #: Latest charges shown to a customer who doesn't recognise one.
 CHARGES_SHOWN = 3
@@ -53,6 +54,7 @@ class ActionChargedTwice(BackendAction):
             refund_id=refund.id,
             expected_by=format_date(refund.expected_by),
         )
+        ask_satisfaction(dispatcher, tracker)
         return []
 
 

@@ -14,6 +14,7 @@ from actions.api import ExtensionOptions, Instalment, RuleViolation
 from actions.base import BackendFormValidationAction, FormAskAction, FormSubmitAction
 from actions.formatting import format_date, format_money
 from actions.idempotency import form_submission_key
+from actions.satisfaction import ask_satisfaction
 
 FORM = "extension_form"
 
@@ -220,4 +221,5 @@ class ActionExtendDueDate(FormSubmitAction):
             new_due_date=format_date(extension.new_due_date),
             fee=format_money(extension.fee),
         )
+        ask_satisfaction(dispatcher, tracker)
         return self.clear_slots()

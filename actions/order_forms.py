@@ -15,6 +15,7 @@ from actions.api import NotFound, Order, RuleViolation
 from actions.base import BackendFormValidationAction, FormAskAction, FormSubmitAction
 from actions.formatting import format_date
 from actions.idempotency import form_submission_key
+from actions.satisfaction import ask_satisfaction
 
 CANCELLABLE = {"placed"}
 RETURNABLE = {"delivered"}
@@ -206,6 +207,7 @@ class ActionCancelOrder(FormSubmitAction):
             dispatcher.utter_message(response=response, order_id=order_id)
             return self.clear_slots()
         dispatcher.utter_message(response="utter_order_cancelled", order_id=order.id)
+        ask_satisfaction(dispatcher, tracker)
         return self.clear_slots()
 
 
@@ -254,4 +256,5 @@ class ActionReportReturn(FormSubmitAction):
             paused_until=format_date(returned.payments_paused_until),
             merchant=order.merchant.name,
         )
+        ask_satisfaction(dispatcher, tracker)
         return [SlotSet("order_id", order_id)]

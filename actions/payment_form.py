@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.api import Instalment, Money, PaymentDeclined, RuleViolation
 from actions.base import BackendFormValidationAction, FormAskAction, FormSubmitAction
 from actions.formatting import format_date, format_money
-from actions.idempotency import form_submission_key
+from actions.satisfaction import ask_satisfaction
 
 FORM = "payment_form"
 
@@ -88,6 +88,7 @@ class ActionMakePayment(FormSubmitAction):
     """Pays the confirmed instalment exactly once and gives the receipt."""
 
     form_slots = ["payment_confirmed", "instalment_id"]
+    form_name = FORM
 
     def name(self) -> Text:
         """Returns the action's name."""
@@ -107,22 +108,26 @@ class ActionMakePayment(FormSubmitAction):
             dispatcher.utter_message(response="utter_payment_not_made")
         if not confirmed or not instalment_id:
             return self.clear_slots()
-        key = form_submission_key(tracker, FORM, customer_id, instalment_id)
+        payload = (customer_id, instalment_id)
         try:
-            payment = await self.call(
-                self.client.pay_instalment, customer_id, instalment_id, idempotency_key=key
+            payment = await self.submit(
+                tracker,
+                payload,
+                self.client.pay_instalment,
+                customer_id,
+                instalment_id,
             )
         except PaymentDeclined as declined:
             facts: Dict[str, Any] = {"decline_message": declined.message}
             instalment = await self.call(self.client.get_instalment, customer_id, instalment_id)
             facts["amount"] = format_money(amount_due(instalment))
             dispatcher.utter_message(response="utter_payment_declined", **facts)
-            return self.clear_slots()
+            return self.clear_slots() + self.settled(tracker, payload)
         except RuleViolation as violation:
             if violation.code != "already_paid":
                 raise
             dispatcher.utter_message(response="utter_payment_already_made")
-            return self.clear_slots()
+            return self.clear_slots() + self.settled(tracker, payload)
         dispatcher.utter_message(
             response="utter_payment_receipt",
             amount=format_money(payment.amount),
@@ -131,4 +136,5 @@ class ActionMakePayment(FormSubmitAction):
             payment_id=payment.id,
             paid_on=format_date(payment.created_at),
         )
-        return self.clear_slots()
+        ask_satisfaction(dispatcher, tracker)
+        return self.clear_slots() + self.settled(tracker, payload)

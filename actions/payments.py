@@ -14,6 +14,7 @@ from actions.api import Payment
 from actions.base import BackendAction
 from actions.formatting import format_date, format_money
 from actions.idempotency import message_key
+from actions.satisfaction import ask_satisfaction
 
 #: Decline reasons with advice of their own; others get the generic advice.
 ADVISED_DECLINE_REASONS = {"insufficient_funds", "card_expired"}
@@ -198,4 +199,5 @@ class ActionUpdatePaymentMethod(BackendAction):
             url=link.url,
             expires_at=expires_at.strftime("%H:%M UTC"),
         )
+        ask_satisfaction(dispatcher, tracker)
         return []

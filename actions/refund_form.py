@@ -16,7 +16,7 @@ from actions.account import RECENT_ORDERS_SHOWN, order_button, orders_in
 from actions.api import Money, NotFound, Order, RefundEligibility, RuleViolation
 from actions.base import BackendFormValidationAction, FormAskAction, FormSubmitAction
 from actions.formatting import format_date, format_money
-from actions.idempotency import form_submission_key
+from actions.satisfaction import ask_satisfaction
 from rasa_plugins.nlu.normalization import parse_amount
 
 FORM = "refund_form"
@@ -274,6 +274,7 @@ class ActionRequestRefund(FormSubmitAction):
         "refund_confirmed",
         "refundable_amount",
     ]
+    form_name = FORM
 
     def name(self) -> Text:
         """Returns the action's name."""
@@ -295,17 +296,16 @@ class ActionRequestRefund(FormSubmitAction):
             dispatcher.utter_message(response="utter_refund_not_submitted")
         if not confirmed or not order_id or amount is None:
             return self.clear_slots()
-        key = form_submission_key(
-            tracker, FORM, customer_id, order_id, money_to_slot(amount), reason
-        )
+        payload = (customer_id, order_id, money_to_slot(amount), reason)
         try:
-            refund = await self.call(
+            refund = await self.submit(
+                tracker,
+                payload,
                 self.client.create_refund,
                 customer_id,
                 order_id,
                 amount,
                 reason,
-                idempotency_key=key,
             )
         except RuleViolation as violation:
             explain_refusal(
@@ -319,7 +319,7 @@ class ActionRequestRefund(FormSubmitAction):
                     "window_ends": violation.details.get("window_ends", "-"),
                 },
             )
-            return self.clear_slots()
+            return self.clear_slots() + self.settled(tracker, payload)
         dispatcher.utter_message(
             response="utter_refund_created",
             refund_id=refund.id,
@@ -327,4 +327,6 @@ class ActionRequestRefund(FormSubmitAction):
             order_id=refund.order_id,
             expected_by=format_date(refund.expected_by),
         )
-        return self.clear_slots() + [SlotSet("order_id", refund.order_id)]
+        ask_satisfaction(dispatcher, tracker)
+        settled = self.settled(tracker, payload)
+        return self.clear_slots() + settled + [SlotSet("order_id", refund.order_id)]

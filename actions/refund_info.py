@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.api import NotFound
 from actions.base import BackendAction
 from actions.formatting import format_date, format_money
+from actions.satisfaction import ask_satisfaction
 
 #: Latest refunds shown when the customer names no order.
 REFUNDS_SHOWN = 3
@@ -57,6 +58,7 @@ class ActionRefundStatus(BackendAction):
                 else "utter_refund_status"
             )
             dispatcher.utter_message(response=response, **facts)
+        ask_satisfaction(dispatcher, tracker)
         return []
 
 

@@ -18,6 +18,7 @@ from actions.identity import verified_customer_id
 from actions.handoff.form_rejections import track_rejections
 from actions.identity_grant import GRANT_SLOT, issue_grant
 from actions.idempotency import form_submission_key
+from actions.sealed_slot import seal, unseal
 from actions.settings import Settings
 
 FORM = "verification_form"
@@ -29,6 +30,8 @@ FINAL_CODE_ERRORS = {
     "no_pending_code": "there is no code waiting for this e-mail",
     "too_many_attempts": "too many wrong codes",
 }
+#: How long the e-mail stays usable in the form (the backend's codes live 10 minutes).
+SEALED_EMAIL_MAX_AGE_SECONDS = 15 * 60
 
 
 class ValidateVerificationForm(UsesBackend, FormValidationAction):
@@ -101,7 +104,8 @@ class ValidateVerificationForm(UsesBackend, FormValidationAction):
                 raise
             dispatcher.utter_message(response="utter_verification_rate_limited")
             return {"verification_email": None, REQUESTED_SLOT: None}
-        return {"verification_email": email}
+        # Sealed: the tracker store, broker and logs must never hold the address.
+        return {"verification_email": seal(self.settings.identity_signing_key, email)}
 
     async def validate_verification_code(
         self,
@@ -117,7 +121,16 @@ class ValidateVerificationForm(UsesBackend, FormValidationAction):
             dispatcher.utter_message(response="utter_verification_code_format")
             return {"verification_code": None}
         code = match.group(1)
-        email = tracker.get_slot("verification_email")
+        email = unseal(
+            self.settings.identity_signing_key,
+            tracker.get_slot("verification_email"),
+            SEALED_EMAIL_MAX_AGE_SECONDS,
+        )
+        if email is None:  # sealed too long ago (or not by us): a new code is needed
+            dispatcher.utter_message(
+                response="utter_verification_failed", reason=FINAL_CODE_ERRORS["code_expired"]
+            )
+            return {"verification_code": None, REQUESTED_SLOT: None}
         try:
             login = await self.call(
                 self.client.confirm_verification,

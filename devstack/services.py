@@ -94,6 +94,8 @@ def backend_service(
         cwd=paths.backend_dir,
         env={
             "PYTHONUNBUFFERED": "1",
+            # The backend masks its logs with the repository's `redaction` package.
+            "PYTHONPATH": str(paths.root),
             "DATABASE_URL": database_url,
             "BACKEND_API_KEY": api_key,
             "IDENTITY_SIGNING_KEY": identity_signing_key,

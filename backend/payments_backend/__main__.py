@@ -14,6 +14,7 @@ from payments_backend.db import create_db_engine, create_session_factory
 from payments_backend.migrate import upgrade_to_head
 from payments_backend.seed import seed_if_empty
 from payments_backend.settings import Settings
+from redaction.logs import install_log_masking
 
 logger = logging.getLogger("payments_backend")
 
@@ -46,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.host, help="bind address (BACKEND_HOST)")
     parser.add_argument("--port", type=int, default=settings.port, help="port (BACKEND_PORT)")
     args = parser.parse_args(argv)
+    # Every record masked when created, uvicorn's access log (query strings) included.
+    install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     prepare_database(settings)
     if settings.dev_outbox:

@@ -40,6 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "BACKEND_PORT": "1",  # overridden by --port
         "BACKEND_DEV_OUTBOX": "true",
         "BACKEND_CORS_ORIGINS": "http://localhost:5005",
+        # The repository root: the backend masks its logs with the shared `redaction`.
+        "PYTHONPATH": os.pathsep.join([str(BACKEND_DIR), str(BACKEND_DIR.parent)]),
     }
     log = (tmp_path_factory.getbasetemp() / "server.log").open("w")
     process = subprocess.Popen(

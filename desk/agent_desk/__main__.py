@@ -14,6 +14,7 @@ from agent_desk.db import create_db_engine, create_session_factory
 from agent_desk.migrate import upgrade_to_head
 from agent_desk.seed import seed_if_empty
 from agent_desk.settings import Settings
+from redaction.logs import install_log_masking
 
 logger = logging.getLogger("agent_desk")
 
@@ -46,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.host, help="bind address (DESK_HOST)")
     parser.add_argument("--port", type=int, default=settings.port, help="port (DESK_PORT)")
     args = parser.parse_args(argv)
+    # Every record masked when created, uvicorn's access log (query strings) included.
+    install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     prepare_database(settings)

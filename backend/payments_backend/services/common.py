@@ -27,14 +27,23 @@ def rule_error(violation: RuleViolation, status_code: int = 422) -> ApiError:
 def lock_row(session: Session, row: Any) -> None:
     """Lock a row for the rest of the transaction and reload its current values.
 
-    Serializes concurrent changes to the same order, plan or payment on PostgreSQL
-    (SQLite already serializes writers). The lock query selects the primary key
-    only, since ``FOR UPDATE`` cannot cover the outer joins of eager loads.
+    Serializes concurrent changes to the same order, plan or payment. PostgreSQL
+    locks the row (the query selects the primary key only, since ``FOR UPDATE``
+    cannot cover the outer joins of eager loads). SQLite has no row locks and its
+    driver opens a transaction only at the first write, so two requests could both
+    read "unpaid" and both pay: there the database's write lock is taken first
+    (``BEGIN IMMEDIATE``), and the row is read again under it.
 
     Args:
         session: The request's session.
         row: A persistent ORM object with an ``id`` primary key.
     """
-    model = type(row)
-    session.execute(select(model.id).where(model.id == row.id).with_for_update())
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver_connection = connection.connection.driver_connection
+        if driver_connection is not None and not driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        model = type(row)
+        session.execute(select(model.id).where(model.id == row.id).with_for_update())
     session.refresh(row)

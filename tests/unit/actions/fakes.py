@@ -1031,6 +1031,22 @@ def handoff_events(reason: str) -> List[Dict[str, Any]]:
     ]
 
 
+def cut_after_commit(backend: "FakeBackendClient", method: str) -> None:
+    """Makes the next call of `method` take effect, then fail like a cut connection.
+
+    The backend committed, the answer never arrived: the client raises
+    `BackendUnavailable`. Later calls behave normally (and replay by key).
+    """
+    original = getattr(backend, method)
+
+    def committed_then_cut(*args: Any, **kwargs: Any) -> Any:
+        setattr(backend, method, original)
+        original(*args, **kwargs)
+        raise BackendUnavailable(f"connection cut after {method} committed")
+
+    setattr(backend, method, committed_then_cut)
+
+
 def backend_handoff_events(error: Optional[BaseException] = None) -> List[Dict[str, Any]]:
     """What an action adds after a backend error: the handoff, when it was unavailable."""
     if error is not None and not isinstance(error, BackendUnavailable):

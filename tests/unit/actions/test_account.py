@@ -79,7 +79,7 @@ def test_actions_can_be_built_without_a_backend() -> None:
 def test_balance_with_overdue_amount(backend: FakeBackendClient) -> None:
     backend.balance = balance(outstanding="120.00", overdue="45.00", late_fees="5.00")
     outcome = run_action(ActionCheckBalance(client=backend), make_tracker())
-    assert outcome.responses == ["utter_balance", "utter_balance_overdue"]
+    assert outcome.responses == ["utter_balance", "utter_balance_overdue", "utter_ask_csat_solved"]
     assert outcome.message("utter_balance")["outstanding"] == "€120.00"
     assert outcome.message("utter_balance")["open_plans"] == 2
     assert outcome.message("utter_balance")["next_due_date"] == "14 March 2025"
@@ -90,13 +90,13 @@ def test_balance_with_overdue_amount(backend: FakeBackendClient) -> None:
 
 def test_balance_without_overdue(backend: FakeBackendClient) -> None:
     outcome = run_action(ActionCheckBalance(client=backend), make_tracker())
-    assert outcome.responses == ["utter_balance"]
+    assert outcome.responses == ["utter_balance", "utter_ask_csat_solved"]
 
 
 def test_balance_nothing_due(backend: FakeBackendClient) -> None:
     backend.balance = balance(outstanding="0.00", open_plans=0, next_due_date=None)
     outcome = run_action(ActionCheckBalance(client=backend), make_tracker())
-    assert outcome.responses == ["utter_balance_nothing_due"]
+    assert outcome.responses == ["utter_balance_nothing_due", "utter_ask_csat_solved"]
 
 
 # --------------------------------------------------------------------------- next payment
@@ -105,7 +105,7 @@ def test_balance_nothing_due(backend: FakeBackendClient) -> None:
 def test_next_payment(backend: FakeBackendClient) -> None:
     outcome = run_action(ActionNextPayment(client=backend), make_tracker())
     message = outcome.message("utter_next_payment")
-    assert outcome.responses == ["utter_next_payment"]
+    assert outcome.responses == ["utter_next_payment", "utter_ask_csat_solved"]
     assert message["amount"] == "€40.00"
     assert message["merchant"] == "Nordic Shoes"
     assert (message["sequence"], message["count"]) == (2, 4)
@@ -127,7 +127,7 @@ def test_next_payment_overdue_names_the_late_fee(backend: FakeBackendClient) -> 
 def test_next_payment_nothing_due(backend: FakeBackendClient) -> None:
     backend.instalments = []
     outcome = run_action(ActionNextPayment(client=backend), make_tracker())
-    assert outcome.responses == ["utter_nothing_due"]
+    assert outcome.responses == ["utter_nothing_due", "utter_ask_csat_solved"]
 
 
 # --------------------------------------------------------------------------- purchases
@@ -247,7 +247,7 @@ def test_invoice_of_the_order(backend: FakeBackendClient) -> None:
 def test_latest_invoices_without_an_order(backend: FakeBackendClient) -> None:
     backend.invoices = [invoice(id=f"INV-{n}", number=f"2025-000{n}") for n in range(1, 6)]
     outcome = run_action(ActionGetInvoice(client=backend), make_tracker())
-    assert outcome.responses == ["utter_invoice"] * 3
+    assert outcome.responses == ["utter_invoice"] * 3 + ["utter_ask_csat_solved"]
 
 
 @pytest.mark.parametrize("order_id", ["KL-999999", "KL-100005"])

@@ -126,8 +126,10 @@ def test_stop_form_clears_every_form_slot_of_the_domain(domain: Dict[str, Any]) 
     }
     # The order and shop of an abandoned form must not prefill the next one; the
     # identity grant is no form answer: it stays, and the handoff reason belongs to
-    # action_handoff, which clears it itself.
+    # action_handoff, which clears it itself. A submission in doubt keeps its key
+    # across a stopped form, so resubmitting it later cannot pay twice.
     assert set(FORM_SLOTS) == (form_slots | custom_slots | {"merchant"}) - {
         "identity_grant",
         "handoff_reason",
+        "submissions_in_doubt",
     }

@@ -245,7 +245,7 @@ def _submit_tracker(
 def test_confirmed_extension_is_made_once(backend: FakeBackendClient) -> None:
     outcome = run_action(ActionExtendDueDate(client=backend), _submit_tracker())
     done = outcome.message("utter_extension_done")
-    assert outcome.responses == ["utter_extension_done"]
+    assert outcome.responses == ["utter_extension_done", "utter_ask_csat_solved"]
     assert (done["amount"], done["new_due_date"], done["fee"]) == (
         "€40.00",
         "28 March 2025",

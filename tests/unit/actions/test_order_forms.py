@@ -220,7 +220,7 @@ def _cancel_tracker(
 
 def test_confirmed_cancellation_is_made_once(backend: FakeBackendClient) -> None:
     outcome = run_action(ActionCancelOrder(client=backend), _cancel_tracker())
-    assert outcome.responses == ["utter_order_cancelled"]
+    assert outcome.responses == ["utter_order_cancelled", "utter_ask_csat_solved"]
     assert outcome.message("utter_order_cancelled")["order_id"] == "KL-100005"
     assert outcome.slots == {"cancel_confirmed": None}
     [call] = backend.writes
@@ -236,7 +236,7 @@ def test_a_retried_cancellation_reuses_its_key(backend: FakeBackendClient) -> No
     run_action(ActionCancelOrder(client=backend), _cancel_tracker(activated_at=5000.0))
     first, retry, new_run = (call.idempotency_key for call in backend.writes)
     assert first == retry != new_run
-    assert again.responses == ["utter_order_cancelled"]
+    assert again.responses == ["utter_order_cancelled", "utter_ask_csat_solved"]
 
 
 def test_denied_cancellation_keeps_the_order(backend: FakeBackendClient) -> None:
@@ -347,7 +347,7 @@ def _return_tracker(
 def test_return_is_reported_once_and_payments_paused(backend: FakeBackendClient) -> None:
     outcome = run_action(ActionReportReturn(client=backend), _return_tracker())
     message = outcome.message("utter_return_reported")
-    assert outcome.responses == ["utter_return_reported"]
+    assert outcome.responses == ["utter_return_reported", "utter_ask_csat_solved"]
     assert (message["order_id"], message["return_id"], message["merchant"]) == (
         "KL-482913",
         "RET-1",
@@ -366,7 +366,7 @@ def test_a_retried_return_reuses_its_key(backend: FakeBackendClient) -> None:
     again = run_action(ActionReportReturn(client=backend), tracker)
     first_key, second_key = (call.idempotency_key for call in backend.writes)
     assert first_key == second_key
-    assert again.responses == first.responses == ["utter_return_reported"]
+    assert again.responses == first.responses == ["utter_return_reported", "utter_ask_csat_solved"]
 
 
 @pytest.mark.parametrize(

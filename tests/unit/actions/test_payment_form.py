@@ -17,6 +17,7 @@ from actions.api import (
     IdempotencyConflict,
     PaymentDeclined,
 )
+from actions.idempotency import IN_DOUBT_SLOT, outcome_unknown
 from actions.payment_form import (
     ActionAskPaymentConfirmed,
     ActionMakePayment,
@@ -24,6 +25,7 @@ from actions.payment_form import (
     amount_due,
 )
 from tests.unit.actions.fakes import (
+    cut_after_commit,
     FakeBackendClient,
     backend_handoff_events,
     backend_handoff_slots,
@@ -199,7 +201,7 @@ def test_ask_without_identity(backend: FakeBackendClient) -> None:
 def test_confirmed_payment_is_made_once_with_a_receipt(backend: FakeBackendClient) -> None:
     outcome = run_action(ActionMakePayment(client=backend), _submit_tracker())
     receipt = outcome.message("utter_payment_receipt")
-    assert outcome.responses == ["utter_payment_receipt"]
+    assert outcome.responses == ["utter_payment_receipt", "utter_ask_csat_solved"]
     assert receipt["amount"] == "€40.00"
     assert receipt["merchant"] == "Nordic Shoes"
     assert receipt["payment_id"] == backend.payments[0].id
@@ -308,7 +310,15 @@ def test_payment_failures_get_a_reply_and_clear(
     backend.fail("pay_instalment", error)
     outcome = run_action(ActionMakePayment(client=backend), _submit_tracker())
     assert outcome.responses == [response]
-    assert outcome.slots == {**CLEARED, **backend_handoff_slots(error)}
+    slots = outcome.slots
+    in_doubt = slots.pop(IN_DOUBT_SLOT, None)
+    assert slots == {**CLEARED, **backend_handoff_slots(error)}
+    # Without a definitive answer the key is kept for a resubmission; with one, not.
+    if outcome_unknown(error):
+        [call] = backend.writes
+        assert list(in_doubt.values()) == [call.idempotency_key]
+    else:
+        assert in_doubt is None
 
 
 def test_submit_without_identity_pays_nothing(backend: FakeBackendClient) -> None:
@@ -317,3 +327,20 @@ def test_submit_without_identity_pays_nothing(backend: FakeBackendClient) -> Non
     assert outcome.messages == []
     assert outcome.events == [SlotSet("payment_confirmed", None), SlotSet("instalment_id", None)]
     assert backend.calls == []
+
+
+def test_a_resubmission_after_a_cut_connection_reuses_the_key_and_pays_once(
+    backend: FakeBackendClient,
+) -> None:
+    paid_before = len(backend.payments)
+    cut_after_commit(backend, "pay_instalment")
+    cut = run_action(ActionMakePayment(client=backend), _submit_tracker(activated_at=1000.0))
+    assert cut.responses == ["utter_backend_unavailable_handoff"]
+    again = _submit_tracker(activated_at=9000.0)
+    again.slots[IN_DOUBT_SLOT] = cut.slots[IN_DOUBT_SLOT]
+    answered = run_action(ActionMakePayment(client=backend), again)
+    first_key, second_key = (call.idempotency_key for call in backend.writes)
+    assert first_key == second_key
+    assert len(backend.payments) == paid_before + 1
+    assert answered.responses[0] == "utter_payment_receipt"
+    assert answered.slots[IN_DOUBT_SLOT] is None

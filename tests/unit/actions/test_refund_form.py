@@ -9,6 +9,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.api import BackendError, BackendUnavailable, BadRequest, Money, RuleViolation
+from actions.idempotency import IN_DOUBT_SLOT, outcome_unknown
 from actions.refund_form import (
     ActionAskRefundAmount,
     ActionAskRefundConfirmed,
@@ -20,6 +21,7 @@ from actions.refund_form import (
     requested_refund,
 )
 from tests.unit.actions.fakes import (
+    cut_after_commit,
     FakeBackendClient,
     backend_handoff_events,
     backend_handoff_slots,
@@ -346,7 +348,7 @@ def _submit_tracker(
 def test_confirmed_refund_is_created_once(backend: FakeBackendClient) -> None:
     outcome = run_action(ActionRequestRefund(client=backend), _submit_tracker())
     created = outcome.message("utter_refund_created")
-    assert outcome.responses == ["utter_refund_created"]
+    assert outcome.responses == ["utter_refund_created", "utter_ask_csat_solved"]
     assert created["amount"] == "€25.00"
     assert created["order_id"] == "KL-482913"
     assert created["refund_id"] == backend.refunds[0].id
@@ -459,7 +461,15 @@ def test_refund_failures_get_a_reply_and_clear(
     backend.fail("create_refund", error)
     outcome = run_action(ActionRequestRefund(client=backend), _submit_tracker())
     assert outcome.responses == [response]
-    assert outcome.slots == {**CLEARED, **backend_handoff_slots(error)}
+    slots = outcome.slots
+    in_doubt = slots.pop(IN_DOUBT_SLOT, None)
+    assert slots == {**CLEARED, **backend_handoff_slots(error)}
+    # Without a definitive answer the key is kept for a resubmission; with one, not.
+    if outcome_unknown(error):
+        [call] = backend.writes
+        assert list(in_doubt.values()) == [call.idempotency_key]
+    else:
+        assert in_doubt is None
 
 
 def test_submit_without_identity_submits_nothing(backend: FakeBackendClient) -> None:
@@ -511,3 +521,39 @@ def test_without_identity_login_is_asked_once_and_nothing_refunded(
     )
     assert validation.responses + submit.responses == ["utter_login_required"]
     assert backend.calls == []
+
+
+def test_a_resubmission_after_a_cut_connection_reuses_the_key_and_refunds_once(
+    backend: FakeBackendClient,
+) -> None:
+    cut_after_commit(backend, "create_refund")
+    cut = run_action(ActionRequestRefund(client=backend), _submit_tracker(activated_at=1000.0))
+    assert cut.responses == ["utter_backend_unavailable_handoff"]
+    assert len(backend.refunds) == 1  # committed, but the answer was lost
+    # The customer asks again: a new run of the form with the same order, amount, reason.
+    again = _submit_tracker(activated_at=9000.0)
+    again.slots[IN_DOUBT_SLOT] = cut.slots[IN_DOUBT_SLOT]
+    answered = run_action(ActionRequestRefund(client=backend), again)
+    first_key, second_key = (call.idempotency_key for call in backend.writes)
+    assert first_key == second_key
+    assert len(backend.refunds) == 1
+    assert answered.message("utter_refund_created")["refund_id"] == backend.refunds[0].id
+    assert answered.slots[IN_DOUBT_SLOT] is None
+
+
+def test_a_changed_resubmission_after_a_cut_is_a_new_refund(backend: FakeBackendClient) -> None:
+    cut_after_commit(backend, "create_refund")
+    cut = run_action(ActionRequestRefund(client=backend), _submit_tracker())
+    changed = _submit_tracker(amount="10 EUR", activated_at=9000.0)
+    changed.slots[IN_DOUBT_SLOT] = cut.slots[IN_DOUBT_SLOT]
+    outcome = run_action(ActionRequestRefund(client=backend), changed)
+    first_key, second_key = (call.idempotency_key for call in backend.writes)
+    assert first_key != second_key
+    assert len(backend.refunds) == 2
+    # The first payload is still in doubt: its key stays for its own resubmission.
+    assert IN_DOUBT_SLOT not in outcome.slots
+    first = _submit_tracker(activated_at=12000.0)
+    first.slots[IN_DOUBT_SLOT] = cut.slots[IN_DOUBT_SLOT]
+    run_action(ActionRequestRefund(client=backend), first)
+    assert backend.writes[-1].idempotency_key == first_key
+    assert len(backend.refunds) == 2

@@ -29,8 +29,9 @@ def test_refund_status_of_the_latest_refunds(backend: FakeBackendClient) -> None
         "utter_refund_status",
         "utter_refund_status_completed",
         "utter_refund_status",
+        "utter_ask_csat_solved",
     ]
-    assert len(outcome.messages) == REFUNDS_SHOWN
+    assert len(outcome.messages) == REFUNDS_SHOWN + 1
     pending = outcome.messages[0]
     assert (pending["refund_id"], pending["amount"], pending["status"]) == (
         "RF-1",
@@ -46,7 +47,7 @@ def test_refund_status_of_one_order(backend: FakeBackendClient) -> None:
     backend.refunds = [refund(), COMPLETED]
     tracker = make_tracker(slots={"order_id": "KL-100002"})
     outcome = run_action(ActionRefundStatus(client=backend), tracker)
-    assert outcome.responses == ["utter_refund_status_completed"]
+    assert outcome.responses == ["utter_refund_status_completed", "utter_ask_csat_solved"]
     assert outcome.messages[0]["amount"] == "€120.00"
     assert backend.calls_of("list_refunds")[0].kwargs == {"order_id": "KL-100002"}
 

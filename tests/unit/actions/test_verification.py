@@ -11,9 +11,11 @@ from rasa_sdk.events import SlotSet
 from actions.account import ActionCheckBalance
 from actions.api import BackendUnavailable, RuleViolation
 from actions.identity_grant import GRANT_SLOT, issue_grant, verify_grant
+from actions.sealed_slot import seal, unseal
 from actions.settings import Settings
 from actions.verification import (
     FINAL_CODE_ERRORS,
+    SEALED_EMAIL_MAX_AGE_SECONDS,
     ActionFinishVerification,
     ValidateVerificationForm,
 )
@@ -72,17 +74,28 @@ def _give_code(
     email: str = CUSTOMER_EMAIL,
     action: Optional[ValidateVerificationForm] = None,
     customer_id: Optional[str] = None,
+    email_slot: Optional[str] = None,
     **kwargs: Any,
 ) -> Any:
+    # The e-mail turn left the address sealed in the slot (see _sealed_email).
+    sealed = email_slot or seal(SETTINGS.identity_signing_key, email)
     tracker = validation_tracker(
         FORM,
         {"verification_code": text},
-        slots={"verification_email": email, **kwargs.pop("slots", {})},
+        slots={"verification_email": sealed, **kwargs.pop("slots", {})},
         requested_slot="verification_code",
         customer_id=customer_id,
         **kwargs,
     )
     return run_action(action or _action(backend), tracker)
+
+
+def _sealed_email(outcome: Any) -> Optional[str]:
+    """The address the form kept, after checking it is kept sealed, never in clear."""
+    assert set(outcome.slots) == {"verification_email"}
+    sealed = outcome.slots["verification_email"]
+    assert "@" not in sealed and "example" not in sealed
+    return unseal(SETTINGS.identity_signing_key, sealed, SEALED_EMAIL_MAX_AGE_SECONDS)
 
 
 def _code_sent(backend: FakeBackendClient, email: str = CUSTOMER_EMAIL) -> FakeBackendClient:
@@ -151,7 +164,7 @@ def test_a_valid_email_starts_one_verification_in_lower_case(
 ) -> None:
     outcome = _give_email(visitor_backend, "Sure, it's Ada@Example.COM thanks")
     assert outcome.responses == []
-    assert outcome.slots == {"verification_email": CUSTOMER_EMAIL}
+    assert _sealed_email(outcome) == CUSTOMER_EMAIL
     [call] = visitor_backend.calls
     assert (call.method, call.args) == ("start_verification", (CUSTOMER_EMAIL,))
     assert call.idempotency_key and call.idempotency_key.startswith(f"{FORM}-")
@@ -162,7 +175,7 @@ def test_an_unknown_email_goes_on_like_a_known_one(visitor_backend: FakeBackendC
     # Whether an account exists is not revealed: the form asks for the code either way.
     outcome = _give_email(visitor_backend, "nobody@example.com")
     assert outcome.responses == []
-    assert outcome.slots == {"verification_email": "nobody@example.com"}
+    assert _sealed_email(outcome) == "nobody@example.com"
     assert visitor_backend.method_names == ["start_verification"]
 
 
@@ -253,6 +266,26 @@ def test_a_wrong_code_shows_the_attempts_left_and_asks_again(
     [call] = visitor_backend.calls
     assert (call.method, call.args) == ("confirm_verification", (CUSTOMER_EMAIL, "111111"))
     assert call.idempotency_key
+
+
+@pytest.mark.parametrize(
+    "email_slot",
+    [
+        CUSTOMER_EMAIL,  # in clear: not sealed by the form
+        "[email]",  # what a masked tracker store would hand back
+        seal("another-key", CUSTOMER_EMAIL),
+    ],
+)
+def test_a_code_without_a_sealed_email_of_this_form_needs_a_new_code(
+    visitor_backend: FakeBackendClient, email_slot: str
+) -> None:
+    outcome = _give_code(_code_sent(visitor_backend), "111111", email_slot=email_slot)
+    assert outcome.responses == ["utter_verification_failed"]
+    assert outcome.message("utter_verification_failed")["reason"] == FINAL_CODE_ERRORS[
+        "code_expired"
+    ]
+    assert outcome.slots["requested_slot"] is None
+    assert visitor_backend.calls == []
 
 
 def test_a_wrong_code_without_a_count_still_renders(visitor_backend: FakeBackendClient) -> None:
@@ -377,7 +410,12 @@ def test_after_verification_account_actions_answer_for_the_customer(
     )
     [mail] = backend.read_dev_outbox(CUSTOMER_EMAIL)
     code = re.search(r"\d{6}", mail.body).group()
-    code_outcome = _give_code(backend, f"the code is {code}", action=form)
+    code_outcome = _give_code(
+        backend,
+        f"the code is {code}",
+        action=form,
+        email_slot=email_outcome.slots["verification_email"],
+    )
     finish_outcome = _finish({**email_outcome.slots, **code_outcome.slots})
     slots = {**email_outcome.slots, **code_outcome.slots, **finish_outcome.slots}
     assert finish_outcome.responses == ["utter_verified"]

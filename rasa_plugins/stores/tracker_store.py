@@ -1,0 +1,160 @@
+"""A tracker store that masks secrets before the store it wraps keeps anything.
+
+`endpoints.yml`::
+
+    tracker_store:
+      type: rasa_plugins.stores.tracker_store.MaskingTrackerStore
+      wrapped:             # any tracker store configuration Rasa accepts
+        type: SQL
+        dialect: "sqlite"
+        db: ${TRACKER_STORE_DB}
+
+Every save writes a masked copy of the tracker (`rasa_plugins.stores.events`): card
+numbers, CVVs, IBANs, e-mail addresses, phone numbers and one-time codes in user
+texts, `parse_data`, entity and slot values, bot texts and metadata. The live
+tracker of a turn is not changed: Rasa keeps it in memory from the turn's first
+read to its last save (`MessageProcessor.handle_message`), so the actions of that
+turn still see what the customer typed; the next turn reads the masked copy. The
+wrapped store streams to the event broker, so the broker receives masked events too.
+
+The wrapper also masks the Rasa process's logs (`mask_logs`, on by default): it is
+the one project plugin every Rasa process started with this `endpoints.yml` loads
+before its first message.
+"""
+
+import logging
+from typing import Any, Dict, Iterable, Optional, Text, Union
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import AwaitableTrackerStore, InMemoryTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from rasa_plugins.stores.events import mask_event
+from redaction.logs import install_log_masking
+
+logger = logging.getLogger(__name__)
+
+#: `type:` values meaning an in-memory store on purpose (Rasa's default is no type).
+IN_MEMORY_TYPES = frozenset({None, "in_memory", "InMemoryTrackerStore"})
+
+
+def _fell_back_to_memory(config: Dict[Text, Any], store: TrackerStore) -> bool:
+    """Tells whether Rasa built an in-memory store for a configuration naming another."""
+    if isinstance(store, AwaitableTrackerStore):
+        store = store._tracker_store
+    return isinstance(store, InMemoryTrackerStore) and config.get("type") not in IN_MEMORY_TYPES
+
+
+class MaskingTrackerStore(TrackerStore):
+    """Saves trackers masked into the wrapped tracker store; reads pass through."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        wrapped: Union[Dict[Text, Any], TrackerStore, None] = None,
+        mask_logs: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """Creates the wrapped store (Rasa calls this with the endpoint's keys).
+
+        Args:
+            domain: The assistant's domain.
+            host: Unused (`url:` of the endpoint); the wrapped block has its own.
+            event_broker: The broker the wrapped store streams events to.
+            wrapped: The wrapped store's configuration (a `tracker_store`
+                block), or a store object (tests).
+            mask_logs: Whether to mask every log record of this process too.
+            **kwargs: Other keys of the endpoint; none is expected.
+
+        Raises:
+            ValueError: `wrapped` is missing or unknown keys are given.
+            RuntimeError: The wrapped store cannot be built. (Rasa silently falls
+                back to an in-memory store when a custom store raises
+                `AttributeError` or `ImportError`; this is neither.)
+        """
+        if wrapped is None:
+            raise ValueError(
+                "MaskingTrackerStore needs a `wrapped:` block: the tracker store to keep "
+                "the masked conversations in."
+            )
+        if kwargs:
+            raise ValueError(f"MaskingTrackerStore: unknown keys {sorted(kwargs)}.")
+        try:
+            inner = TrackerStore.create(
+                wrapped if isinstance(wrapped, TrackerStore) else EndpointConfig.from_dict(wrapped),
+                domain,
+                event_broker,
+            )
+        except (AttributeError, ImportError) as error:
+            raise RuntimeError(f"MaskingTrackerStore: cannot create {wrapped!r}.") from error
+        if isinstance(wrapped, dict) and _fell_back_to_memory(wrapped, inner):
+            raise RuntimeError(
+                f"MaskingTrackerStore: Rasa replaced the tracker store {wrapped.get('type')!r} "
+                "by an in-memory one (unknown type?); refusing to lose conversations."
+            )
+        self._inner = inner
+        super().__init__(domain or inner.domain, event_broker)
+        if mask_logs:
+            install_log_masking()
+        logger.debug("Masking secrets before %s.", type(inner).__name__)
+
+    @property
+    def wrapped(self) -> TrackerStore:
+        """The store that keeps the masked trackers."""
+        return self._inner
+
+    @property
+    def domain(self) -> Domain:
+        """The wrapped store's domain."""
+        return self._inner.domain
+
+    @domain.setter
+    def domain(self, domain: Optional[Domain]) -> None:
+        self._inner.domain = domain
+
+    def masked_copy(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        """Returns a new tracker holding masked copies of `tracker`'s events.
+
+        Args:
+            tracker: The live tracker; left unchanged.
+
+        Returns:
+            A tracker with the same events, in order, masked.
+        """
+        events = [Event.from_parameters(mask_event(event.as_dict())) for event in tracker.events]
+        return DialogueStateTracker.from_events(
+            tracker.sender_id,
+            events,
+            slots=list(tracker.slots.values()),
+            max_event_history=tracker._max_event_history,
+            sender_source=tracker.sender_source,
+        )
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Saves a masked copy of `tracker` (and streams its new events, masked)."""
+        await self._inner.save(self.masked_copy(tracker))
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """Returns the latest session of a conversation, as stored (masked)."""
+        self._inner.max_event_history = self.max_event_history
+        return await self._inner.retrieve(sender_id)
+
+    async def retrieve_full_tracker(
+        self, conversation_id: Text
+    ) -> Optional[DialogueStateTracker]:
+        """Returns every session of a conversation, as stored (masked)."""
+        self._inner.max_event_history = self.max_event_history
+        return await self._inner.retrieve_full_tracker(conversation_id)
+
+    async def exists(self, conversation_id: Text) -> bool:
+        """Tells whether the wrapped store has the conversation."""
+        return await self._inner.exists(conversation_id)
+
+    async def keys(self) -> Iterable[Text]:
+        """The conversation ids of the wrapped store."""
+        return await self._inner.keys()
