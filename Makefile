@@ -106,10 +106,13 @@ unit-test: setup
 	@$(VENV)/bin/pytest $(PYTEST_FLAGS) tests/unit
 
 backend-test: setup
+	@echo "==> service_kit tests (shared by the backend and the desk)"
+	@cd service_kit && ../$(BACKEND_VENV)/bin/pytest $(PYTEST_FLAGS) tests
 	@echo "==> backend tests (SQLite)"
 	@cd backend && ../$(BACKEND_VENV)/bin/pytest $(PYTEST_FLAGS) tests
 	@if $(BACKEND_PY) -c "import psycopg,sys; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "==> backend tests (PostgreSQL at 127.0.0.1:5432/test)"; \
+	  (cd service_kit && SERVICE_KIT_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test ../$(BACKEND_VENV)/bin/pytest $(PYTEST_FLAGS) tests) && \
 	  cd backend && BACKEND_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test ../$(BACKEND_VENV)/bin/pytest $(PYTEST_FLAGS) tests; \
 	else echo "==> no PostgreSQL at 127.0.0.1:5432: backend tests ran on SQLite only"; fi
 

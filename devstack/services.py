@@ -94,7 +94,7 @@ def backend_service(
         cwd=paths.backend_dir,
         env={
             "PYTHONUNBUFFERED": "1",
-            # The backend masks its logs with the repository's `redaction` package.
+            # The backend imports the repository's `service_kit` and `redaction` packages.
             "PYTHONPATH": str(paths.root),
             "DATABASE_URL": database_url,
             "BACKEND_API_KEY": api_key,
@@ -141,7 +141,7 @@ def desk_service(
         cwd=paths.desk_dir,
         env={
             "PYTHONUNBUFFERED": "1",
-            # The desk masks transcripts with the repository's `redaction` package.
+            # The desk imports the repository's `redaction` and `service_kit` packages.
             "PYTHONPATH": str(paths.root),
             "DATABASE_URL": database_url,
             "DESK_API_KEY": api_key,

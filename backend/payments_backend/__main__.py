@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Sequence
 
-import uvicorn
+from fastapi import FastAPI
 
 from payments_backend.app import create_app
 from payments_backend.clock import SystemClock
-from payments_backend.db import create_db_engine, create_session_factory
 from payments_backend.migrate import upgrade_to_head
 from payments_backend.seed import seed_if_empty
 from payments_backend.settings import Settings
-from redaction.logs import install_log_masking
+from service_kit.runner import migrate_and_seed, serve
 
 logger = logging.getLogger("payments_backend")
 
@@ -25,15 +23,9 @@ def prepare_database(settings: Settings) -> None:
     Args:
         settings: Service settings.
     """
-    upgrade_to_head(settings.database_url)
-    if not settings.seed:
-        return
-    engine = create_db_engine(settings.database_url)
-    try:
-        if seed_if_empty(create_session_factory(engine), SystemClock().now()):
-            logger.info("Seeded the demo data.")
-    finally:
-        engine.dispose()
+    seed = (lambda factory: seed_if_empty(factory, SystemClock().now())) if settings.seed else None
+    if migrate_and_seed(settings.database_url, upgrade_to_head, seed):
+        logger.info("Seeded the demo data.")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -43,17 +35,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         argv: Command-line arguments (``--host``, ``--port``).
     """
     settings = Settings.from_env()
-    parser = argparse.ArgumentParser(prog="python -m payments_backend", description=__doc__)
-    parser.add_argument("--host", default=settings.host, help="bind address (BACKEND_HOST)")
-    parser.add_argument("--port", type=int, default=settings.port, help="port (BACKEND_PORT)")
-    args = parser.parse_args(argv)
-    # Every record masked when created, uvicorn's access log (query strings) included.
-    install_log_masking()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    prepare_database(settings)
-    if settings.dev_outbox:
-        logger.warning("BACKEND_DEV_OUTBOX is on: /v1/dev/outbox shows one-time codes.")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+
+    def build_app() -> FastAPI:
+        prepare_database(settings)
+        if settings.dev_outbox:
+            logger.warning("BACKEND_DEV_OUTBOX is on: /v1/dev/outbox shows one-time codes.")
+        return create_app(settings)
+
+    serve(
+        argv,
+        prog="python -m payments_backend",
+        description=__doc__,
+        host=settings.host,
+        port=settings.port,
+        env_prefix="BACKEND",
+        build_app=build_app,
+    )
 
 
 if __name__ == "__main__":

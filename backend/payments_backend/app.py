@@ -10,7 +10,6 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from payments_backend import __version__
 from payments_backend.clock import Clock, SystemClock
-from payments_backend.db import create_db_engine, create_session_factory
 from payments_backend.deps import Services
 from payments_backend.errors import install_error_handlers
 from payments_backend.idempotency import REPLAY_HEADER, IdempotencyStore
@@ -32,6 +31,7 @@ from payments_backend.routes import (
     verification,
 )
 from payments_backend.settings import Settings
+from service_kit.db import create_db_engine, create_session_factory
 
 DESCRIPTION = (
     "Reference payments and refunds backend of the customer-service assistant. "

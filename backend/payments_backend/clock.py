@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Protocol
 
-
-class Clock(Protocol):
-    """Something that tells the current UTC time."""
-
-    def now(self) -> datetime:
-        """Return the current time, timezone-aware UTC."""
-        ...  # pragma: no cover - protocol
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> datetime:
-        """Return the current time, timezone-aware UTC."""
-        return datetime.now(UTC)
+# Re-exported: the services' code takes a Clock from this module.
+from service_kit.clock import Clock as Clock
+from service_kit.clock import SystemClock as SystemClock
 
 
 class FixedClock:

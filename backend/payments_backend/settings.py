@@ -7,57 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from service_kit.env import parse_bool, parse_origins
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 BACKEND_DIR = PACKAGE_DIR.parent
 DEFAULT_SQLITE_PATH = BACKEND_DIR / "var" / "payments.db"
-
-_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-_FALSE_WORDS = frozenset({"0", "false", "no", "off"})
-
-
-def _parse_bool(name: str, raw: str) -> bool:
-    """Parse a boolean environment value.
-
-    Args:
-        name: Variable name, used in the error message.
-        raw: The raw value.
-
-    Returns:
-        The parsed boolean.
-
-    Raises:
-        ValueError: If the value is not a recognised boolean word.
-    """
-    word = raw.strip().lower()
-    if word in _TRUE_WORDS:
-        return True
-    if word in _FALSE_WORDS:
-        return False
-    raise ValueError(f"{name} must be one of true/false/1/0/yes/no, got {raw!r}")
-
-
-def _parse_origins(name: str, raw: str) -> tuple[str, ...]:
-    """Parse a comma-separated list of browser origins.
-
-    Args:
-        name: Variable name, used in the error message.
-        raw: The raw value, e.g. ``http://localhost:5005,https://chat.example.com``.
-
-    Returns:
-        The origins without trailing slashes; empty when the value is blank.
-
-    Raises:
-        ValueError: If an entry is neither ``*`` nor an ``http(s)://`` origin.
-    """
-    origins = []
-    for part in raw.split(","):
-        origin = part.strip().rstrip("/")
-        if not origin:
-            continue
-        if origin != "*" and not origin.startswith(("http://", "https://")):
-            raise ValueError(f"{name} entries must start with http:// or https://, got {origin!r}")
-        origins.append(origin)
-    return tuple(origins)
 
 
 @dataclass(frozen=True)
@@ -105,16 +59,14 @@ class Settings:
             identity_signing_key=(env.get("IDENTITY_SIGNING_KEY") or defaults.identity_signing_key),
             host=env.get("BACKEND_HOST") or defaults.host,
             port=int(env.get("BACKEND_PORT") or defaults.port),
-            seed=_parse_bool("BACKEND_SEED", env["BACKEND_SEED"])
+            seed=parse_bool("BACKEND_SEED", env["BACKEND_SEED"])
             if env.get("BACKEND_SEED")
             else defaults.seed,
             pages_base_url=(env.get("BACKEND_PAGES_BASE_URL") or defaults.pages_base_url).rstrip(
                 "/"
             ),
-            dev_outbox=_parse_bool("BACKEND_DEV_OUTBOX", env["BACKEND_DEV_OUTBOX"])
+            dev_outbox=parse_bool("BACKEND_DEV_OUTBOX", env["BACKEND_DEV_OUTBOX"])
             if env.get("BACKEND_DEV_OUTBOX")
             else defaults.dev_outbox,
-            cors_origins=_parse_origins(
-                "BACKEND_CORS_ORIGINS", env.get("BACKEND_CORS_ORIGINS", "")
-            ),
+            cors_origins=parse_origins("BACKEND_CORS_ORIGINS", env.get("BACKEND_CORS_ORIGINS", "")),
         )

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
-import secrets
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from payments_backend.models import Base
 from payments_backend.seed import seed_demo_data
+from service_kit import testing
 
 API_KEY = "test-backend-key"
 SIGNING_KEY = "test-identity-signing-key-of-32-bytes-at-least"
@@ -25,19 +23,11 @@ SIGNING_KEY = "test-identity-signing-key-of-32-bytes-at-least"
 NOW = datetime(2025, 6, 18, 12, 0, tzinfo=UTC)
 
 
-class ManualClock:
-    """A clock that stands still until a test moves it."""
+class ManualClock(testing.ManualClock):
+    """A clock that stands still (at ``NOW`` unless told) until a test moves it."""
 
     def __init__(self, instant: datetime = NOW) -> None:
-        self.instant = instant
-
-    def now(self) -> datetime:
-        """The current instant."""
-        return self.instant
-
-    def advance(self, delta: timedelta) -> None:
-        """Move the clock forward."""
-        self.instant += delta
+        super().__init__(instant)
 
 
 def fresh_database_url(tmp_dir: Path) -> tuple[str, Callable[[], None]]:
@@ -49,29 +39,15 @@ def fresh_database_url(tmp_dir: Path) -> tuple[str, Callable[[], None]]:
     Returns:
         (url, cleanup).
     """
-    base = os.environ.get("BACKEND_TEST_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{tmp_dir / 'payments-test.db'}", lambda: None
-    schema = f"pb_test_{secrets.token_hex(6)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-
-    def cleanup() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url.render_as_string(hide_password=False), cleanup
+    return testing.fresh_database_url(
+        os.environ.get("BACKEND_TEST_DATABASE_URL"), tmp_dir / "payments-test.db", "pb_test_"
+    )
 
 
 def reset_demo_data(session_factory: sessionmaker[Session], now: datetime = NOW) -> None:
     """Empty every table and load the demo data again."""
     with session_factory() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(delete(table))
-        session.commit()
+        testing.empty_tables(session, Base.metadata)
         seed_demo_data(session, now)
 
 

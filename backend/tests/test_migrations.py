@@ -11,9 +11,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
 
-from payments_backend.db import create_db_engine
 from payments_backend.migrate import alembic_config, upgrade_to_head
 from payments_backend.models import Base
+from service_kit.db import create_db_engine
 from tests.support import fresh_database_url
 
 

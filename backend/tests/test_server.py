@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,15 +12,10 @@ import pytest
 import requests
 
 from payments_backend.settings import BACKEND_DIR
+from service_kit.testing import free_port, running_service, service_pythonpath
 from tests.support import fresh_database_url
 
 API_KEY = "server-test-key"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +25,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
+        # The service imports the shared `service_kit` from the repository root.
+        "PYTHONPATH": service_pythonpath(BACKEND_DIR),
         "DATABASE_URL": url,
         "BACKEND_API_KEY": API_KEY,
         "IDENTITY_SIGNING_KEY": "server-test-identity-signing-key-32b",
@@ -43,37 +37,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # The repository root: the backend masks its logs with the shared `redaction`.
         "PYTHONPATH": os.pathsep.join([str(BACKEND_DIR), str(BACKEND_DIR.parent)]),
     }
-    log = (tmp_path_factory.getbasetemp() / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "payments_backend", "--port", str(port)],
-        cwd=BACKEND_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited early; see {log.name}")
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start; see {log.name}")
-            time.sleep(0.2)
-        yield base
+        with running_service(
+            [sys.executable, "-m", "payments_backend", "--port", str(port)],
+            cwd=BACKEND_DIR,
+            env=env,
+            port=port,
+            log_path=tmp_path_factory.getbasetemp() / "server.log",
+        ) as base:
+            yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
         cleanup()
 
 

@@ -13,8 +13,6 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from agent_desk import __version__
-from agent_desk.clock import Clock, SystemClock
-from agent_desk.db import create_db_engine, create_session_factory
 from agent_desk.deps import Services
 from agent_desk.errors import install_error_handlers
 from agent_desk.handoff import Handoff
@@ -25,6 +23,8 @@ from agent_desk.routes import agents, console_api, health, insights, service
 from agent_desk.settings import PACKAGE_DIR, Settings
 from agent_desk.tickets import TicketStore
 from agent_desk.transcript_sync import TranscriptSync
+from service_kit.clock import Clock, SystemClock
+from service_kit.db import create_db_engine, create_session_factory
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from agent_desk.clock import Clock
 from agent_desk.errors import DeskError
 from agent_desk.handoff import Handoff
 from agent_desk.insights.service import InsightsService
@@ -18,6 +17,7 @@ from agent_desk.opening_hours import OpeningHours
 from agent_desk.security import InvalidAgentToken, agent_from_token
 from agent_desk.settings import Settings
 from agent_desk.tickets import AgentInfo, TicketStore
+from service_kit.clock import Clock
 
 # An agent counts as online for a while after a request; stamp at most this often.
 LAST_SEEN_RESOLUTION = timedelta(seconds=30)

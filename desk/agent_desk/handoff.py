@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from agent_desk.clock import Clock
 from agent_desk.errors import DeskError
 from agent_desk.models import CLOSED, HANDED_BACK
 from agent_desk.rasa_client import RasaClient, RasaError
 from agent_desk.schemas import MessageOut, TicketOut
 from agent_desk.tickets import AgentInfo, TicketStore
+from service_kit.clock import Clock
 
 logger = logging.getLogger(__name__)
 

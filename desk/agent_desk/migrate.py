@@ -1,11 +1,11 @@
-"""Apply the Alembic migrations (the only way the schema is created)."""
+"""Apply the Alembic migrations of desk/migrations (the only way the schema is created)."""
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.config import Config
 
 from agent_desk.settings import DESK_DIR
+from service_kit import migrate
 
 
 def alembic_config(database_url: str) -> Config:
@@ -17,12 +17,7 @@ def alembic_config(database_url: str) -> Config:
     Returns:
         A config pointing at ``desk/migrations``.
     """
-    config = Config(str(DESK_DIR / "alembic.ini"))
-    config.set_main_option("script_location", str(DESK_DIR / "migrations"))
-    # Passed as an attribute: set_main_option would treat '%' in passwords as syntax.
-    config.attributes["database_url"] = database_url
-    config.attributes["skip_logging_config"] = True
-    return config
+    return migrate.alembic_config(DESK_DIR, database_url)
 
 
 def upgrade_to_head(database_url: str) -> None:
@@ -31,4 +26,4 @@ def upgrade_to_head(database_url: str) -> None:
     Args:
         database_url: SQLAlchemy URL of the target database.
     """
-    command.upgrade(alembic_config(database_url), "head")
+    migrate.upgrade_to_head(DESK_DIR, database_url)

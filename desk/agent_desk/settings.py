@@ -7,58 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from service_kit.env import parse_bool, parse_float
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DESK_DIR = PACKAGE_DIR.parent
 DEFAULT_SQLITE_PATH = DESK_DIR / "var" / "desk.db"
 # Where `make run`'s Rasa keeps every conversation (endpoints.yml, TRACKER_STORE_DB).
 DEFAULT_TRACKER_STORE_PATH = DESK_DIR.parent / "var" / "rasa-tracker.db"
-
-_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-_FALSE_WORDS = frozenset({"0", "false", "no", "off"})
-
-
-def _parse_bool(name: str, raw: str) -> bool:
-    """Parse a boolean environment value.
-
-    Args:
-        name: Variable name, used in the error message.
-        raw: The raw value.
-
-    Returns:
-        The parsed boolean.
-
-    Raises:
-        ValueError: If the value is not a recognised boolean word.
-    """
-    word = raw.strip().lower()
-    if word in _TRUE_WORDS:
-        return True
-    if word in _FALSE_WORDS:
-        return False
-    raise ValueError(f"{name} must be one of true/false/1/0/yes/no, got {raw!r}")
-
-
-def _parse_float(name: str, raw: str, minimum: float) -> float:
-    """Parse a number of seconds.
-
-    Args:
-        name: Variable name, used in the error message.
-        raw: The raw value.
-        minimum: Smallest accepted value.
-
-    Returns:
-        The number.
-
-    Raises:
-        ValueError: If the value is not a number or is below ``minimum``.
-    """
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {raw!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -116,17 +71,17 @@ class Settings:
             rasa_token=env.get("RASA_TOKEN", defaults.rasa_token),
             host=env.get("DESK_HOST") or defaults.host,
             port=int(env.get("DESK_PORT") or defaults.port),
-            seed=_parse_bool("DESK_SEED", env["DESK_SEED"])
+            seed=parse_bool("DESK_SEED", env["DESK_SEED"])
             if env.get("DESK_SEED")
             else defaults.seed,
             opening_hours=env.get("DESK_OPENING_HOURS") or defaults.opening_hours,
             timezone=env.get("DESK_TIMEZONE") or defaults.timezone,
-            sync_interval_seconds=_parse_float(
+            sync_interval_seconds=parse_float(
                 "DESK_SYNC_INTERVAL_SECONDS", env["DESK_SYNC_INTERVAL_SECONDS"], 0.0
             )
             if env.get("DESK_SYNC_INTERVAL_SECONDS")
             else defaults.sync_interval_seconds,
-            rasa_timeout_seconds=_parse_float(
+            rasa_timeout_seconds=parse_float(
                 "DESK_RASA_TIMEOUT_SECONDS", env["DESK_RASA_TIMEOUT_SECONDS"], 0.1
             )
             if env.get("DESK_RASA_TIMEOUT_SECONDS")

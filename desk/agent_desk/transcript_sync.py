@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from agent_desk.clock import Clock
 from agent_desk.rasa_client import RasaClient, RasaError, Tracker
 from agent_desk.tickets import SyncedEntry, SyncTarget, TicketStore, source_key
 from redaction import mask_text
+from service_kit.clock import Clock
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_desk.app import create_app
-from agent_desk.db import create_db_engine, create_session_factory
 from agent_desk.migrate import upgrade_to_head
 from agent_desk.settings import Settings
+from service_kit.testing import migrated_database, session_factory_on
 from tests.fake_rasa import FakeRasa
 from tests.support import (
     API_KEY,
@@ -33,22 +33,17 @@ from tests.support import (
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated database for the test module."""
-    url, cleanup = fresh_database_url(tmp_path_factory.mktemp("db"))
-    upgrade_to_head(url)
-    try:
+    with migrated_database(
+        fresh_database_url(tmp_path_factory.mktemp("db")), upgrade_to_head
+    ) as url:
         yield url
-    finally:
-        cleanup()
 
 
 @pytest.fixture(scope="module")
 def session_factory(database_url: str) -> Iterator[sessionmaker[Session]]:
     """Session factory on the module's database (for arranging and asserting)."""
-    engine = create_db_engine(database_url)
-    try:
-        yield create_session_factory(engine)
-    finally:
-        engine.dispose()
+    with session_factory_on(database_url) as factory:
+        yield factory
 
 
 @pytest.fixture

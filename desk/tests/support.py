@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import os
-import secrets
-import socket
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent_desk.models import Agent, Base
 from agent_desk.security import hash_password
+from service_kit import testing
 
 API_KEY = "test-desk-key"
 SIGNING_KEY = "test-desk-token-signing-key-of-32-bytes"
@@ -35,26 +28,11 @@ AGENTS = (("maria", "Maria"), ("tom", "Tom"))
 PASSWORD = "demo"
 
 
-class ManualClock:
-    """A clock that stands still until a test moves it."""
+class ManualClock(testing.ManualClock):
+    """A clock that stands still (at ``NOW`` unless told) until a test moves it."""
 
     def __init__(self, instant: datetime = NOW) -> None:
-        self.instant = instant
-
-    def now(self) -> datetime:
-        """The current instant."""
-        return self.instant
-
-    def advance(self, delta: timedelta) -> None:
-        """Move the clock forward."""
-        self.instant += delta
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        super().__init__(instant)
 
 
 def fresh_database_url(tmp_dir: Path) -> tuple[str, Callable[[], None]]:
@@ -63,21 +41,9 @@ def fresh_database_url(tmp_dir: Path) -> tuple[str, Callable[[], None]]:
     With ``DESK_TEST_DATABASE_URL`` set, a PostgreSQL schema of its own (so the
     backend's tests on the same database never clash); otherwise a SQLite file.
     """
-    base = os.environ.get("DESK_TEST_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{tmp_dir / 'desk-test.db'}", lambda: None
-    schema = f"desk_test_{secrets.token_hex(6)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-
-    def cleanup() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url.render_as_string(hide_password=False), cleanup
+    return testing.fresh_database_url(
+        os.environ.get("DESK_TEST_DATABASE_URL"), tmp_dir / "desk-test.db", "desk_test_"
+    )
 
 
 @cache
@@ -168,24 +134,3 @@ class Api:
             headers={"Authorization": f"Bearer {self.token(agent)}"},
         )
         return response
-
-
-@contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread (real HTTP, real concurrency)."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -20,8 +20,9 @@ from agent_desk.models import Ticket
 from agent_desk.schemas import OpenTicket
 from agent_desk.settings import Settings
 from agent_desk.tickets import TicketStore
+from service_kit.testing import live_server
 from tests.fake_rasa import FakeRasa
-from tests.support import NOW, Api, ManualClock, live_server, ticket_body
+from tests.support import NOW, Api, ManualClock, ticket_body
 
 WORKERS = 8
 

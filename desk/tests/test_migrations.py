@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from agent_desk.db import create_db_engine
 from agent_desk.migrate import alembic_config, upgrade_to_head
 from agent_desk.models import Base
+from service_kit.db import create_db_engine
 from tests.support import fresh_database_url
 
 

@@ -9,8 +9,9 @@ from typing import TypeVar
 import pytest
 
 from agent_desk.rasa_client import RasaClient, RasaRejected, RasaUnavailable, Tracker
+from service_kit.testing import free_port
 from tests.fake_rasa import FakeRasa
-from tests.support import RASA_TOKEN, free_port
+from tests.support import RASA_TOKEN
 
 T = TypeVar("T")
 

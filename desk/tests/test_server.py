@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -12,8 +11,9 @@ import httpx
 import pytest
 
 from agent_desk.settings import DESK_DIR
+from service_kit.testing import free_port, running_service, service_pythonpath
 from tests.fake_rasa import FakeRasa
-from tests.support import free_port, fresh_database_url, ticket_body
+from tests.support import fresh_database_url, ticket_body
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, rasa_server: FakeRasa) -> I
     port = free_port()
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(DESK_DIR), str(DESK_DIR.parent)]),
+        "PYTHONPATH": service_pythonpath(DESK_DIR),
         "DATABASE_URL": url,
         "DESK_API_KEY": "server-key",
         "DESK_TOKEN_SIGNING_KEY": "server-test-signing-key-of-32-bytes",
@@ -32,37 +32,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, rasa_server: FakeRasa) -> I
         "DESK_SYNC_INTERVAL_SECONDS": "0.1",
         "DESK_PORT": "1",  # overridden by --port
     }
-    log = (tmp_path_factory.getbasetemp() / "desk-server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "agent_desk", "--port", str(port)],
-        cwd=DESK_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the desk exited early; see {log.name}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the desk did not start; see {log.name}")
-            time.sleep(0.2)
-        yield base
+        with running_service(
+            [sys.executable, "-m", "agent_desk", "--port", str(port)],
+            cwd=DESK_DIR,
+            env=env,
+            port=port,
+            log_path=tmp_path_factory.getbasetemp() / "desk-server.log",
+            name="the desk",
+        ) as base:
+            yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
         cleanup()
 
 

@@ -12,13 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agent_desk.app import create_app
-from agent_desk.clock import SystemClock
 from agent_desk.rasa_client import RasaClient
 from agent_desk.settings import Settings
 from agent_desk.tickets import TicketStore
 from agent_desk.transcript_sync import TranscriptSync
+from service_kit.clock import SystemClock
+from service_kit.testing import free_port
 from tests.fake_rasa import FakeRasa
-from tests.support import RASA_TOKEN, Api, ManualClock, free_port, ticket_body
+from tests.support import RASA_TOKEN, Api, ManualClock, ticket_body
 
 T0 = 1750248000.5  # the last transcript entry of ticket_body()
 

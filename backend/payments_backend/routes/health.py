@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from payments_backend.db import database_is_healthy
 from payments_backend.deps import Services, get_services
 from payments_backend.schemas import Health
+from service_kit.db import database_is_healthy
 
 router = APIRouter(tags=["service"])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from agent_desk.db import database_is_healthy
 from agent_desk.deps import Services, get_services
 from agent_desk.schemas import Health
+from service_kit.db import database_is_healthy
 
 router = APIRouter(tags=["service"])
 

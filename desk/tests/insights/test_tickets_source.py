@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent_desk.db import create_db_engine
+from service_kit.db import create_db_engine
 from agent_desk.insights.tickets_source import read_tickets
 from tests.insights.builders import at, store_ticket, ticket
 

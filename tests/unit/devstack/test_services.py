@@ -54,7 +54,7 @@ def test_backend(services: Dict[str, Any], tmp_path: Path) -> None:
     assert backend.env["IDENTITY_SIGNING_KEY"] == "identity-key"
     assert backend.health_url == "http://127.0.0.1:18080/health"
     assert backend.startup_timeout == 42.0
-    # The backend masks its logs with the repository's `redaction` package.
+    # The backend imports the repository's `service_kit` and `redaction` packages.
     assert backend.env["PYTHONPATH"] == str(tmp_path)
 
 
