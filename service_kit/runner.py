@@ -10,8 +10,8 @@ from typing import Any
 import uvicorn
 from sqlalchemy.orm import Session, sessionmaker
 
-from service_kit.db import create_db_engine, create_session_factory
 from redaction.logs import install_log_masking
+from service_kit.db import create_db_engine, create_session_factory
 
 
 def migrate_and_seed(

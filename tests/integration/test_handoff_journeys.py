@@ -129,9 +129,9 @@ def test_dispute_and_fraud_are_handed_over(stack, maria: DeskAgent):
 def test_two_misunderstandings_in_a_row_hand_over(stack, maria: DeskAgent):
     conversation = Conversation(stack, ADA)
     # Letter soup: no word the assistant knows, so NLU gives nlu_fallback.
-    conversation.say("zzkrt vlimp oontah grebble")
-    assert not maria.tickets_of(conversation.sender_id)
     conversation.say("qqxz vvbrk ptth")
+    assert not maria.tickets_of(conversation.sender_id)
+    conversation.say("xxqv bbrrk zzpt")
     ticket = maria.ticket_of(conversation.sender_id)
     assert ticket["reason"] == "repeated_fallback"
     assert maria.close(ticket["ticket_id"]).status_code == 200

@@ -76,7 +76,7 @@ def _refund_form(stack: Any, samples: SecretSamples, exchanged: Exchanged) -> No
         conversation.say("I want a refund for order KL-482913"),
         conversation.say("5 euros"),
         conversation.say(
-            f"charged twice on card {card} cvv {samples.cvvs[0]}, "
+            f"it arrived broken, I paid with card {card} cvv {samples.cvvs[0]}, "
             f"write to {samples.emails[0]}"
         ),
     ]
