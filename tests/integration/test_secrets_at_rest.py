@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -72,8 +73,9 @@ def _refund_form(stack: Any, samples: SecretSamples, exchanged: Exchanged) -> No
     """A refund whose reason holds a card, a CVV and an e-mail, submitted."""
     conversation = Conversation(stack, ADA)
     card = samples.cards[0]
+    order_id = _refundable_order(stack, ADA)
     replies = [
-        conversation.say("I want a refund for order KL-482913"),
+        conversation.say(f"I want a refund for order {order_id}"),
         conversation.say("5 euros"),
         conversation.say(
             f"it arrived broken, I paid with card {card} cvv {samples.cvvs[0]}, "
@@ -83,6 +85,20 @@ def _refund_form(stack: Any, samples: SecretSamples, exchanged: Exchanged) -> No
     replies.append(conversation.say("yes"))
     exchanged.refund_replies = replies
     exchanged.senders.append(conversation.sender_id)
+
+
+def _refundable_order(stack: Any, email: str) -> str:
+    """An order of the customer with at least 5 EUR still refundable.
+
+    Other tests of the shared stack refund orders too, so it is looked up, not fixed.
+    """
+    client = backend_client(stack)
+    customer = stack.customer_id(email)
+    for order in client.list_orders(customer):
+        eligibility = client.get_refund_eligibility(customer, order.id)
+        if eligibility.eligible and eligibility.refundable.amount >= Decimal("5"):
+            return order.id
+    raise AssertionError(f"{email} has no order with 5 EUR left to refund")
 
 
 def _verification(stack: Any, exchanged: Exchanged) -> None:
