@@ -15,29 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-MONEY_INTENTS = frozenset(
-    {
-        "check_balance",
-        "next_payment",
-        "make_payment",
-        "extend_due_date",
-        "payment_status",
-        "payment_problem",
-        "update_payment_method",
-        "payment_methods",
-        "list_purchases",
-        "unrecognized_charge",
-        "charged_twice",
-        "fee_question",
-        "get_invoice",
-        "request_refund",
-        "refund_status",
-        "refund_policy",
-        "report_return",
-        "cancel_order",
-        "order_status",
-    }
-)
+from intent_contract import MONEY_INTENTS
+
 REJECTION_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 # Annotated entity type of the CSV -> entity extracted by the assistant.
 ENTITY_TYPES = {"order_id": "order_id", "refund_amount": "amount"}

@@ -7,31 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-#: The "money intents": what a customer came for. A conversation's topics and
-#: journey are made of these; conversation intents (greet, affirm...) are not topics.
-MONEY_INTENTS = frozenset(
-    {
-        "check_balance",
-        "next_payment",
-        "make_payment",
-        "extend_due_date",
-        "payment_status",
-        "payment_problem",
-        "update_payment_method",
-        "payment_methods",
-        "list_purchases",
-        "unrecognized_charge",
-        "charged_twice",
-        "fee_question",
-        "get_invoice",
-        "request_refund",
-        "refund_status",
-        "refund_policy",
-        "report_return",
-        "cancel_order",
-        "order_status",
-    }
-)
+# The "money intents": what a customer came for. A conversation's topics and journey
+# are made of these; conversation intents (greet, affirm...) are not topics.
+from intent_contract import MONEY_INTENTS
 
 #: The intent Rasa's FallbackClassifier gives a message it did not understand.
 FALLBACK_INTENT = "nlu_fallback"
