@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 import requests
 
@@ -236,6 +236,9 @@ def rasa_service(
     backend_url: str = "",
     tracker_store_db: Optional[Path] = None,
     action_server_token: str = DEV_ACTION_SERVER_TOKEN,
+    endpoints_file: Optional[Path] = None,
+    extra_env: Optional[Mapping[str, str]] = None,
+    name: str = "rasa",
 ) -> Service:
     """The Rasa server with the HTTP API, the project's channels and the web chat page.
 
@@ -253,6 +256,10 @@ def rasa_service(
             `${TRACKER_STORE_DB}`); `var/rasa-tracker.db` by default.
         action_server_token: Secret presented to the action server
             (`endpoints.yml`'s `${ACTION_SERVER_TOKEN}`).
+        endpoints_file: Endpoints to run with; `endpoints.yml` by default
+            (the production profile passes `endpoints.production.yml`).
+        extra_env: More environment variables (those the endpoints file reads).
+        name: Service name (logs, stop/restart), e.g. `rasa-2` for a second replica.
 
     Returns:
         The service description.
@@ -260,7 +267,7 @@ def rasa_service(
     # SQLite creates the file, not its directory: `var/` holds the logs, so it exists.
     tracker_db = tracker_store_db or paths.dev_tracker_store_db
     return Service(
-        name="rasa",
+        name=name,
         argv=[
             str(paths.rasa_executable),
             "run",
@@ -274,7 +281,7 @@ def rasa_service(
             "--model",
             str(model),
             "--endpoints",
-            str(paths.endpoints_file),
+            str(endpoints_file or paths.endpoints_file),
             "--credentials",
             str(paths.credentials_file),
             "--cors",
@@ -289,6 +296,7 @@ def rasa_service(
             "WEBCHAT_BACKEND_URL": backend_url,
             "TRACKER_STORE_DB": str(tracker_db),
             "ACTION_SERVER_TOKEN": action_server_token,
+            **(extra_env or {}),
         },
         health_url=f"{url(port)}/status?token={auth_token}",
         is_ready=is_model_loaded,
