@@ -12,4 +12,10 @@ The Rasa server gets `ACTION_ENDPOINT_URL`; `endpoints.yml` must reference it
 unquoted (`url: ${ACTION_ENDPOINT_URL}`): Rasa expands environment variables
 only in plain YAML scalars. The action server (`python -m actions.server`) and
 Rasa share `ACTION_SERVER_TOKEN` (random per run), sent by Rasa as a header.
+
+`STACK_PROFILE=production` (`make run PROFILE=production`, docs/production.md)
+starts several Rasa replicas with `endpoints.production.yml` (PostgreSQL,
+Redis, RabbitMQ; `devstack/production.py`, checked by
+`devstack/infrastructure.py`) behind a round-robin proxy (`devstack/proxy.py`)
+on the usual Rasa port.
 """

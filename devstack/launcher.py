@@ -2,14 +2,16 @@
 
 import argparse
 import time
-from typing import Callable, Optional, Sequence
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence
 
 from devstack import chat_cli
 from devstack.errors import PrerequisiteError, ServiceStartError
 from devstack.paths import RepoPaths
 from devstack.prerequisites import check_prerequisites
-from devstack.processes import Stack
-from devstack.services import StackAddresses, stack_services
+from devstack.processes import Service, Stack
+from devstack.production import production_services, replica_names
+from devstack.services import StackAddresses, stack_services, url
 from devstack.settings import StackSettings
 
 # Demo customers seeded by the backend into an empty database (backend/README.md).
@@ -48,7 +50,34 @@ def describe(
         f"Rasa API token:   {settings.rasa_auth_token}",
         f"Logs:             {paths.log_dir}/<service>.log",
         f"Demo logins:      {logins} (password: {DEMO_PASSWORD})",
+    ) + (production_lines(settings) if settings.production else ())
+
+
+def production_lines(settings: StackSettings) -> Sequence[str]:
+    """Lines telling where the production profile's replicas and shared services are."""
+    infra = settings.infra
+    replicas = ", ".join(
+        f"{name} {url(port)}"
+        for name, port in zip(replica_names(settings.rasa_replicas), settings.rasa_replica_ports)
     )
+    return (
+        f"Profile:          production ({settings.rasa_replicas} Rasa replicas behind a "
+        f"round-robin proxy on {url(settings.rasa_port)}; docs/production.md)",
+        f"Replicas:         {replicas}",
+        f"Tracker store:    PostgreSQL {infra.tracker_db_host}:{infra.tracker_db_port}/"
+        f"{infra.tracker_db_name}",
+        f"Lock store:       Redis {infra.redis_host}:{infra.redis_port} db {infra.redis_lock_db} "
+        f"(keys {infra.redis_key_prefix}:lock:*)",
+        f"Event broker:     RabbitMQ {infra.rabbitmq_host}:{infra.rabbitmq_port}, queue "
+        f"{infra.rabbitmq_queue}",
+    )
+
+
+def services_for(settings: StackSettings, model: Path, paths: RepoPaths) -> List[Service]:
+    """The services of the chosen profile."""
+    if settings.production:
+        return production_services(settings, model, paths)
+    return stack_services(settings, model, paths)
 
 
 def main(
@@ -78,10 +107,15 @@ def main(
         write(f"Cannot start: {error}")
         return 2
     addresses = StackAddresses.for_settings(settings)
-    write(f"Starting backend, agent desk, action server and Rasa with {model.name} …")
+    rasa = f"{settings.rasa_replicas} Rasa replicas and the proxy" if settings.production else "Rasa"
+    write(f"Starting backend, agent desk, action server and {rasa} with {model.name} …")
     try:
         with Stack(
-            stack_services(settings, model, paths), paths.log_dir, echo=write
+            services_for(settings, model, paths),
+            paths.log_dir,
+            echo=write,
+            # A stopping replica finishes its turns (Sanic drains up to 15 s).
+            grace_period=20.0 if settings.production else 10.0,
         ) as stack:
             for line in describe(settings, addresses, paths):
                 write(line)

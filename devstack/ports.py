@@ -1,5 +1,6 @@
 """TCP port helpers: pick free ports, fail clearly on busy ones."""
 
+import random
 import socket
 from typing import Optional
 
@@ -58,3 +59,46 @@ def ensure_port_free(port: int, service: str, env_var: Optional[str] = None) -> 
     if env_var:
         hint += f" or set {env_var}"
     raise PrerequisiteError(f"port {port} ({service}) is already in use — {hint}")
+
+
+#: Linux's default range of ports for outgoing connections (and `bind(port 0)`).
+_EPHEMERAL_RANGE_FILE = "/proc/sys/net/ipv4/ip_local_port_range"
+_DEFAULT_EPHEMERAL_LOW = 32768
+#: Ports below this are left to well-known services.
+_STABLE_LOW = 20000
+
+
+def find_stable_port(host: str = LOOPBACK, attempts: int = 200) -> int:
+    """Returns a free port below the ephemeral range.
+
+    `find_free_port` returns an ephemeral port: on a machine opening many outgoing
+    connections (load tests), one of them may take it as its local port before
+    the service binds it ("address already in use"). Outgoing connections never
+    use ports below the ephemeral range, so a port found there stays free.
+
+    Args:
+        host: Interface to probe.
+        attempts: Random ports tried before falling back to `find_free_port`.
+
+    Returns:
+        A free TCP port number.
+    """
+    high = _ephemeral_low() - 1
+    for _ in range(attempts):
+        port = random.randint(_STABLE_LOW, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    return find_free_port(host)
+
+
+def _ephemeral_low() -> int:
+    try:
+        with open(_EPHEMERAL_RANGE_FILE, encoding="ascii") as ranges:
+            low = int(ranges.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return _DEFAULT_EPHEMERAL_LOW
+    return max(low, _STABLE_LOW + 1000)

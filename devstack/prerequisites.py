@@ -1,8 +1,10 @@
 """Checks run before starting the stack, each failing with a fix-it message."""
 
 from pathlib import Path
+from typing import Callable
 
 from devstack.errors import PrerequisiteError
+from devstack.infrastructure import check_infrastructure
 from devstack.paths import RepoPaths
 from devstack.ports import ensure_port_free
 from devstack.settings import StackSettings
@@ -52,7 +54,7 @@ def check_files(paths: RepoPaths) -> None:
 
 
 def check_ports(settings: StackSettings) -> None:
-    """Checks that the four ports are free.
+    """Checks that the four ports (production profile: and the replicas') are free.
 
     Raises:
         PrerequisiteError: A port is in use (naming the variable that moves it).
@@ -60,11 +62,42 @@ def check_ports(settings: StackSettings) -> None:
     ensure_port_free(settings.backend_port, "payments backend", "BACKEND_PORT")
     ensure_port_free(settings.actions_port, "action server", "ACTIONS_PORT")
     ensure_port_free(settings.desk_port, "agent desk", "DESK_PORT")
-    ensure_port_free(settings.rasa_port, "Rasa server", "RASA_PORT")
+    if not settings.production:
+        ensure_port_free(settings.rasa_port, "Rasa server", "RASA_PORT")
+        return
+    ensure_port_free(settings.rasa_port, "proxy in front of the Rasa replicas", "RASA_PORT")
+    if settings.rasa_replica_ports[-1] > 65535:
+        raise PrerequisiteError(
+            f"RASA_REPLICA_BASE_PORT {settings.rasa_replica_base_port} leaves no room for "
+            f"{settings.rasa_replicas} replicas — choose a lower one"
+        )
+    for index, port in enumerate(settings.rasa_replica_ports, start=1):
+        ensure_port_free(port, f"Rasa replica {index}", "RASA_REPLICA_BASE_PORT")
 
 
-def check_prerequisites(settings: StackSettings, paths: RepoPaths) -> Path:
-    """Runs every check.
+def check_production_files(paths: RepoPaths) -> None:
+    """Checks the production profile's endpoints file.
+
+    Raises:
+        PrerequisiteError: It is missing.
+    """
+    endpoints = paths.root / "endpoints.production.yml"
+    if not endpoints.exists():
+        raise PrerequisiteError(f"endpoints.production.yml is missing: {endpoints} not found")
+
+
+def check_prerequisites(
+    settings: StackSettings,
+    paths: RepoPaths,
+    check_shared_services: Callable[..., None] = check_infrastructure,
+) -> Path:
+    """Runs every check (production profile: also PostgreSQL, Redis and RabbitMQ).
+
+    Args:
+        settings: The stack's settings.
+        paths: Repository paths.
+        check_shared_services: Checks the production profile's shared services
+            (and creates the tracker database); replaced in tests.
 
     Returns:
         The model to serve.
@@ -73,6 +106,10 @@ def check_prerequisites(settings: StackSettings, paths: RepoPaths) -> Path:
         PrerequisiteError: The first problem found.
     """
     check_files(paths)
+    if settings.production:
+        check_production_files(paths)
     model = resolve_model(settings, paths)
     check_ports(settings)
+    if settings.production:
+        check_shared_services(settings.infra)
     return model

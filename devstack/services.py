@@ -118,6 +118,7 @@ def desk_service(
     rasa_auth_token: str,
     tracker_store_db: Optional[Path] = None,
     timeout: float = DESK_STARTUP_TIMEOUT,
+    tracker_store_url: Optional[str] = None,
 ) -> Service:
     """The agent desk (FastAPI, the services' Python 3.11 venv) with demo agents.
 
@@ -131,10 +132,14 @@ def desk_service(
         tracker_store_db: Rasa's SQLite tracker store, read (only) for the insights;
             `var/rasa-tracker.db` by default.
         timeout: Startup timeout in seconds.
+        tracker_store_url: SQLAlchemy URL of Rasa's tracker store when it is not
+            an SQLite file (the production profile's PostgreSQL); wins over
+            `tracker_store_db`.
 
     Returns:
         The service description.
     """
+    tracker_url = tracker_store_url or f"sqlite:///{tracker_store_db or paths.dev_tracker_store_db}"
     return Service(
         name="desk",
         argv=[str(paths.backend_python), "-m", "agent_desk", "--port", str(port)],
@@ -149,7 +154,7 @@ def desk_service(
             "DESK_PORT": str(port),
             "RASA_URL": rasa_url,
             "RASA_TOKEN": rasa_auth_token,
-            "TRACKER_STORE_URL": f"sqlite:///{tracker_store_db or paths.dev_tracker_store_db}",
+            "TRACKER_STORE_URL": tracker_url,
         },
         health_url=f"{url(port)}/health",
         startup_timeout=timeout,

@@ -162,3 +162,36 @@ def _positive_integer(
     if value != int(value):
         raise ValueError(f"{name} must be a whole number, got {value!r}.")
     return int(value)
+
+
+SOCKETIO_REDIS_URL_VARIABLE = "SOCKETIO_REDIS_URL"
+SOCKETIO_REDIS_CHANNEL_VARIABLE = "SOCKETIO_REDIS_CHANNEL"
+DEFAULT_SOCKETIO_REDIS_CHANNEL = "socketio"
+
+
+def socketio_redis(environ: Optional[Mapping[str, str]] = None) -> Optional[Tuple[str, str]]:
+    """Returns the Redis pub/sub that several Rasa replicas' socket.io servers share.
+
+    With it, a message emitted by any replica (an agent's reply arriving through
+    Rasa's HTTP API) reaches the customer's socket on whichever replica holds it.
+
+    Args:
+        environ: Environment to read; the process environment when omitted.
+
+    Returns:
+        (`SOCKETIO_REDIS_URL`, `SOCKETIO_REDIS_CHANNEL` or `socketio`), or `None`
+        when no URL is set (one Rasa server: sockets are local).
+
+    Raises:
+        ValueError: The URL is not a `redis://`, `rediss://` or `unix://` URL.
+    """
+    source = os.environ if environ is None else environ
+    url = (source.get(SOCKETIO_REDIS_URL_VARIABLE) or "").strip()
+    if not url:
+        return None
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(
+            f"{SOCKETIO_REDIS_URL_VARIABLE} must be a redis:// URL, got {url.split('@')[-1]!r}."
+        )
+    channel = (source.get(SOCKETIO_REDIS_CHANNEL_VARIABLE) or "").strip()
+    return url, channel or DEFAULT_SOCKETIO_REDIS_CHANNEL

@@ -3,10 +3,14 @@
 Rasa 3.6 answers nothing when a custom action fails (the action server is down,
 answers an error or is too slow: it logs the error and goes on listening), and
 it waits up to 300 s for one action. This guard runs each customer message with
-a deadline. When, at the deadline, the turn has not finished, or when the turn
-finished without sending the customer anything, the customer gets
-`utter_assistant_unavailable` (an apology, the way to a person and the support
-contacts) from `domain.yml`. A turn that is deliberately silent because a person
+a deadline. When, at the deadline, the turn has not finished, when the turn
+finished without sending the customer anything, or when it failed with an
+exception (the lock store or the tracker store is unreachable: Rasa's REST
+channel would answer an empty list, its socket.io channel nothing), the
+customer gets `utter_assistant_unavailable` (an apology, the way to a person
+and the support contacts) from `domain.yml`. A failed turn gets it even after
+some replies went out: what it said was not saved, so the conversation cannot
+go on from it. A turn that is deliberately silent because a person
 has taken the conversation over (`tracker.is_paused()`) gets nothing.
 
 The turn itself is shielded from the deadline: Rasa finishes it in the
@@ -153,14 +157,17 @@ class NeverSilentGuard:
         message.output_channel = watched
         turn = asyncio.ensure_future(on_new_message(message))
         finished = await self._wait(turn, message.sender_id)
-        if finished and watched.sent:
+        failed = finished and not turn.cancelled() and turn.exception() is not None
+        if finished and watched.sent and not failed:
             return
         if await self._is_paused(message.sender_id, agent):
             return
         logger.warning(
-            "Sender %s got no answer %s; sending %s.",
+            "Sender %s %s; sending %s.",
             message.sender_id,
-            "in time" if not finished else "from the turn",
+            "got no answer in time"
+            if not finished
+            else ("had a failed turn" if failed else "got no answer from the turn"),
             self.response,
         )
         apology = await send_response(

@@ -10,7 +10,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncManager, AsyncRedisManager, AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 
 from rasa_plugins import settings
@@ -29,6 +29,28 @@ AUTH_ERROR_EVENT = "auth_error"
 MISSING_TOKEN = "missing"
 # `connect_error` message for a client IP opening too many anonymous connections.
 TOO_MANY_CONNECTIONS = "too_many_connections"
+# Redis options of the shared socket.io pub/sub: fail a connection attempt fast, but
+# no read timeout, which would break the listener's blocking wait for messages.
+_REDIS_OPTIONS = {"socket_connect_timeout": 2.0, "socket_keepalive": True}
+
+
+def client_manager() -> Optional[AsyncManager]:
+    """The socket.io client manager: Redis pub/sub when `SOCKETIO_REDIS_URL` is set.
+
+    Several Rasa replicas behind a load balancer each hold some customers'
+    sockets; a message one replica emits to a conversation's room (an agent's
+    reply sent through Rasa's HTTP API) travels through Redis to the replica
+    holding the socket. Without the setting, the default in-process manager.
+
+    Returns:
+        An `AsyncRedisManager`, or `None` for python-socketio's default.
+    """
+    shared = settings.socketio_redis()
+    if shared is None:
+        return None
+    url, channel = shared
+    logger.info("socket.io emits are shared through Redis (channel %s).", channel)
+    return AsyncRedisManager(url, channel=channel, redis_options=dict(_REDIS_OPTIONS))
 
 
 def client_ip(environ: Dict[str, Any]) -> str:
@@ -216,7 +238,9 @@ class SignedSocketIOInput(SocketIOInput):
             The blueprint; registering it attaches the Socket.IO server to the app.
         """
         # Same CORS workaround as Rasa's channel: Sanic's CORS settings apply.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=[], client_manager=client_manager()
+        )
         socketio_webhook = SocketBlueprint(
             sio, self.socketio_path, "signed_socketio_webhook", __name__
         )

@@ -20,6 +20,17 @@ wrapped store streams to the event broker, so the broker receives masked events 
 The wrapper also masks the Rasa process's logs (`mask_logs`, on by default): it is
 the one project plugin every Rasa process started with this `endpoints.yml` loads
 before its first message.
+
+A wrapped `type: SQL` store is the project's `NonBlockingSQLTrackerStore`
+(`rasa_plugins.stores.sql_store`: queries off the event loop with timeouts, a
+bounded wait for the database at start, pool pre-ping); its extra keys
+(`connect_timeout`, `call_timeout`, `startup_timeout`, `max_workers`) go in the
+`wrapped:` block. Whatever the wrapped store, the wrapper never lets Rasa fall
+back to an in-memory store: if the wrapped store cannot be built, Rasa does not
+start; and Rasa's `FailSafeTrackerStore`, which at runtime turns a failing store
+into a fresh conversation kept in memory, is replaced by one that lets the error
+fail the turn (`rasa_plugins.stores.no_memory_fallback`; the channels then send
+`utter_assistant_unavailable`). `allow_memory_fallback: true` keeps Rasa's way.
 """
 
 import logging
@@ -32,13 +43,34 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from rasa_plugins.stores import no_memory_fallback
 from rasa_plugins.stores.events import mask_event
+from rasa_plugins.stores.sql_store import NonBlockingSQLTrackerStore
 from redaction.logs import install_log_masking
 
 logger = logging.getLogger(__name__)
 
 #: `type:` values meaning an in-memory store on purpose (Rasa's default is no type).
 IN_MEMORY_TYPES = frozenset({None, "in_memory", "InMemoryTrackerStore"})
+
+
+def _build_wrapped(
+    wrapped: Union[Dict[Text, Any], TrackerStore],
+    domain: Optional[Domain],
+    event_broker: Optional[EventBroker],
+) -> TrackerStore:
+    """Builds the wrapped store; `type: SQL` is the project's non-blocking one."""
+    if isinstance(wrapped, TrackerStore):
+        return TrackerStore.create(wrapped, domain, event_broker)
+    if str(wrapped.get("type", "")).lower() == "sql":
+        options = {key: value for key, value in wrapped.items() if key not in ("type", "url")}
+        return NonBlockingSQLTrackerStore(
+            domain=domain or Domain.empty(),
+            host=wrapped.get("url"),
+            event_broker=event_broker,
+            **options,
+        )
+    return TrackerStore.create(EndpointConfig.from_dict(wrapped), domain, event_broker)
 
 
 def _fell_back_to_memory(config: Dict[Text, Any], store: TrackerStore) -> bool:
@@ -58,6 +90,7 @@ class MaskingTrackerStore(TrackerStore):
         event_broker: Optional[EventBroker] = None,
         wrapped: Union[Dict[Text, Any], TrackerStore, None] = None,
         mask_logs: bool = True,
+        allow_memory_fallback: bool = False,
         **kwargs: Any,
     ) -> None:
         """Creates the wrapped store (Rasa calls this with the endpoint's keys).
@@ -69,6 +102,9 @@ class MaskingTrackerStore(TrackerStore):
             wrapped: The wrapped store's configuration (a `tracker_store`
                 block), or a store object (tests).
             mask_logs: Whether to mask every log record of this process too.
+            allow_memory_fallback: Whether Rasa may keep conversations in memory
+                while the wrapped store fails (its `FailSafeTrackerStore`); off
+                by default: a failing store fails the turn.
             **kwargs: Other keys of the endpoint; none is expected.
 
         Raises:
@@ -85,11 +121,7 @@ class MaskingTrackerStore(TrackerStore):
         if kwargs:
             raise ValueError(f"MaskingTrackerStore: unknown keys {sorted(kwargs)}.")
         try:
-            inner = TrackerStore.create(
-                wrapped if isinstance(wrapped, TrackerStore) else EndpointConfig.from_dict(wrapped),
-                domain,
-                event_broker,
-            )
+            inner = _build_wrapped(wrapped, domain, event_broker)
         except (AttributeError, ImportError) as error:
             raise RuntimeError(f"MaskingTrackerStore: cannot create {wrapped!r}.") from error
         if isinstance(wrapped, dict) and _fell_back_to_memory(wrapped, inner):
@@ -101,6 +133,9 @@ class MaskingTrackerStore(TrackerStore):
         super().__init__(domain or inner.domain, event_broker)
         if mask_logs:
             install_log_masking()
+        if not allow_memory_fallback:
+            # Built before Rasa's agent, which would wrap it in the fallback.
+            no_memory_fallback.install()
         logger.debug("Masking secrets before %s.", type(inner).__name__)
 
     @property
@@ -158,3 +193,18 @@ class MaskingTrackerStore(TrackerStore):
     async def keys(self) -> Iterable[Text]:
         """The conversation ids of the wrapped store."""
         return await self._inner.keys()
+
+    async def ping(self) -> None:
+        """Checks that the wrapped store answers (readiness).
+
+        Uses the wrapped store's own `ping` when it has one (the SQL store runs
+        `SELECT 1`), else looks up a conversation id that never exists.
+
+        Raises:
+            Exception: The wrapped store failed.
+        """
+        ping = getattr(self._inner, "ping", None)
+        if ping is not None:
+            await ping()
+        else:
+            await self._inner.exists("readiness-probe")

@@ -14,6 +14,17 @@ Usage::
         proxy.cut_next_response()
         client.post(proxy.url + "/v1/refunds", ...)   # raises a connection error
         proxy.withheld    # [b"HTTP/1.1 201 Created"]
+
+It also plays a service that goes away, for any TCP protocol (PostgreSQL,
+Redis, AMQP)::
+
+    proxy.cut_all()     # every open connection is reset (a crash, a cut cable)
+    proxy.refuse()      # new connections are refused (the port is closed)
+    proxy.accept()      # the service is back on the same port
+    with proxy.down():  # all three: refuse + cut_all, then accept
+        ...
+    proxy.pause()       # bytes stop flowing, connections hang (a frozen server)
+    proxy.resume()      # held bytes flow again
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import List, Optional, Type
+from typing import Iterator, List, Optional, Tuple, Type
 
 BUFFER_SIZE = 65536
 #: SO_LINGER on, timeout 0: close() sends a TCP reset instead of a clean FIN.
@@ -73,6 +84,10 @@ class FaultProxy:
         self._links: List[_Link] = []
         self._threads: List[threading.Thread] = []
         self._stopping = threading.Event()
+        # Set while bytes may flow; cleared by `pause`.
+        self._flowing = threading.Event()
+        self._flowing.set()
+        self._port: Optional[int] = None
         self.withheld: List[bytes] = []
         self.connections = 0
 
@@ -80,9 +95,87 @@ class FaultProxy:
 
     @property
     def port(self) -> int:
-        """The listening port."""
-        assert self._server is not None, "the proxy is not started"
-        return int(self._server.getsockname()[1])
+        """The listening port (kept while `refuse` has closed it)."""
+        assert self._port is not None, "the proxy is not started"
+        return self._port
+
+    @property
+    def address(self) -> Tuple[str, int]:
+        """``(host, port)`` clients connect to."""
+        return self._listen[0], self.port
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections currently forwarded."""
+        with self._lock:
+            return len(self._links)
+
+    @property
+    def accepting(self) -> bool:
+        """Whether new connections are accepted (not refused)."""
+        return self._server is not None
+
+    def cut_all(self) -> int:
+        """Resets every open connection, both to the client and to the server.
+
+        Returns:
+            How many connections were cut.
+        """
+        with self._lock:
+            links = list(self._links)
+        for link in links:
+            self._close(link, reset=True)
+        return len(links)
+
+    def refuse(self) -> None:
+        """Closes the listening port: new connections are refused.
+
+        Open connections are left alone (`cut_all` ends them).
+        """
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            with contextlib.suppress(OSError):
+                server.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (Linux)
+            server.close()
+
+    def accept(self) -> None:
+        """Listens again on the same port after `refuse`; nothing if listening."""
+        with self._lock:
+            if self._server is not None or self._stopping.is_set():
+                return
+        self._listen_and_serve((self._listen[0], self.port))
+
+    def pause(self) -> None:
+        """Stops every byte in both directions; new connections are held too.
+
+        Clients see a server that accepts connections and never answers. Bytes
+        read meanwhile are held and delivered by `resume`.
+        """
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        """Lets bytes flow again after `pause`."""
+        self._flowing.set()
+
+    @property
+    def paused(self) -> bool:
+        """Whether bytes are held (`pause`)."""
+        return not self._flowing.is_set()
+
+    @contextlib.contextmanager
+    def down(self) -> Iterator["FaultProxy"]:
+        """The service is gone inside the block: connections cut, new ones refused.
+
+        Yields:
+            The proxy.
+        """
+        self.refuse()
+        self.cut_all()
+        try:
+            yield self
+        finally:
+            self.accept()
 
     @property
     def url(self) -> str:
@@ -111,17 +204,14 @@ class FaultProxy:
 
     def start(self) -> "FaultProxy":
         """Starts listening and accepting in a background thread."""
-        server = socket.create_server(self._listen)
-        server.settimeout(0.2)
-        self._server = server
-        self._spawn(self._accept_loop)
+        self._listen_and_serve(self._listen)
         return self
 
     def stop(self) -> None:
         """Stops accepting and closes every connection."""
         self._stopping.set()
-        if self._server is not None:
-            self._server.close()
+        self._flowing.set()  # releases pumps held by `pause`
+        self.refuse()
         with self._lock:
             links = list(self._links)
         for link in links:
@@ -148,14 +238,25 @@ class FaultProxy:
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
 
-    def _accept_loop(self) -> None:
-        assert self._server is not None
+    def _listen_and_serve(self, address: Tuple[str, int]) -> None:
+        server = socket.create_server(address)
+        server.settimeout(0.2)
+        with self._lock:
+            self._server = server
+        self._port = int(server.getsockname()[1])
+        self._spawn(self._accept_loop, server)
+
+    def _accept_loop(self, server: socket.socket) -> None:
         while not self._stopping.is_set():
             try:
-                client, _ = self._server.accept()
+                client, _ = server.accept()
             except socket.timeout:
                 continue
             except OSError:
+                return
+            self._flowing.wait()  # a paused proxy holds the connection
+            if self._stopping.is_set():
+                client.close()
                 return
             try:
                 upstream = socket.create_connection(self._upstream, timeout=10)
@@ -187,6 +288,7 @@ class FaultProxy:
                         del self._armed[index]
                         link.doomed = True
                         break
+            self._flowing.wait()
             try:
                 link.upstream.sendall(data)
             except OSError:
@@ -208,6 +310,7 @@ class FaultProxy:
                     self.withheld.append(data.split(b"\r\n", 1)[0])
                 self._close(link, reset=True)
                 return
+            self._flowing.wait()
             try:
                 link.client.sendall(data)
             except OSError:

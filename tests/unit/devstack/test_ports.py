@@ -51,3 +51,15 @@ def test_hint_without_variable(listening_port: int) -> None:
 
 def test_free_port_passes() -> None:
     ensure_port_free(find_free_port(), "backend", "BACKEND_PORT")
+
+
+def test_stable_port_is_free_and_below_the_ephemeral_range() -> None:
+    from devstack.ports import _ephemeral_low, find_stable_port
+
+    ports = {find_stable_port() for _ in range(20)}
+
+    for port in ports:
+        assert 20000 <= port < _ephemeral_low()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+            server.bind(("127.0.0.1", port))
+    assert len(ports) > 1  # random: two test stacks do not race for one port

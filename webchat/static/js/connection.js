@@ -38,7 +38,10 @@ export class ChatConnection {
     this.socket = this.io(this.rasaUrl, {
       path: "/socket.io",
       auth: token ? { token } : {},
-      transports: ["websocket", "polling"],
+      // WebSocket only: behind a load balancer without sticky sessions (several
+      // Rasa replicas, docs/production.md) long-polling requests would land on
+      // replicas that do not know the session.
+      transports: ["websocket"],
     });
     this.socket.on("connect", () => {
       this.confirmed = false;

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import LockError
 from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaused, UserUttered
 
 from rasa_plugins.channels.guards import ChannelGuards
@@ -254,3 +255,43 @@ def test_the_apology_button_works_right_after_a_hanging_turn() -> None:
         return pressed.text
 
     assert asyncio.run(scenario()) == "/human_handoff"  # not neutralised
+
+
+def test_a_turn_failing_after_a_reply_still_gets_the_apology() -> None:
+    # E.g. the tracker store went away between the bot's reply and the save:
+    # the reply was not kept, the conversation cannot go on from it.
+    async def replied_then_failed(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "Done.")
+        raise ConnectionError("tracker store unreachable")
+
+    async def scenario() -> tuple:
+        return await _run(replied_then_failed, await _agent())
+
+    texts, _, _ = asyncio.run(scenario())
+
+    assert texts == ["Done.", APOLOGY]
+
+
+def test_rest_webhook_answers_a_failing_turn_with_the_apology() -> None:
+    # Without the guard Rasa's REST channel logs the error and answers `[]`.
+    async def lock_store_down(message: UserMessage) -> None:
+        raise LockError("Error while acquiring lock. Error:\nConnection refused")
+
+    async def scenario() -> tuple:
+        agent = await _agent()
+        channel = SignedRestInput(
+            IdentityVerifier(KEY),
+            guards=ChannelGuards(SlashGuard(), NeverSilentGuard(deadline_seconds=DEADLINE)),
+        )
+        async with serve(channel.blueprint(lock_store_down), "/webhooks/rest", agent) as url:
+            started = time.monotonic()
+            async with aiohttp.ClientSession() as session:
+                body = {"sender": SENDER, "message": "what do I owe?"}
+                async with session.post(f"{url}/webhooks/rest/webhook", json=body) as reply:
+                    return reply.status, await reply.json(), time.monotonic() - started
+
+    status, replies, elapsed = asyncio.run(scenario())
+
+    assert status == 200
+    assert [reply["text"] for reply in replies] == [APOLOGY]
+    assert elapsed < DEADLINE  # at once, not at the deadline
