@@ -20,6 +20,25 @@ RECENT_ORDERS_SHOWN = 5
 ORDER_STATUSES = {"placed", "shipped", "delivered", "cancelled", "returned"}
 
 
+def order_named_now(tracker: Tracker) -> Optional[str]:
+    """The order the customer's latest message names, if any.
+
+    Not the `order_id` slot: it keeps an order from an earlier turn (an order
+    status), and filtering lists by that one hides the refunds or invoices of
+    the customer's other orders when they just ask "where is my refund?".
+
+    Args:
+        tracker: The conversation.
+
+    Returns:
+        The order reference of the latest message's `order_id` entity (typed
+        or from a button payload), or `None`.
+    """
+    value = next(tracker.get_latest_entity_values("order_id"), None)
+    # A button payload may carry the digits as a JSON number.
+    return str(value) if value not in (None, "") else None
+
+
 def order_facts(order: Order) -> dict:
     """The placeholders of the order responses.
 
@@ -228,7 +247,7 @@ class ActionGetInvoice(BackendAction):
         customer_id: Optional[str],
     ) -> List[EventType]:
         """Answers from the backend's invoices."""
-        order_ref = tracker.get_slot("order_id")
+        order_ref = order_named_now(tracker)
         try:
             invoices = await self.call(
                 self.client.list_invoices, customer_id, order_id=order_ref

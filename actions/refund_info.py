@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.api import NotFound
+from actions.account import order_named_now
 from actions.base import BackendAction
 from actions.formatting import format_date, format_money
 from actions.satisfaction import ask_satisfaction
@@ -19,7 +20,7 @@ REFUNDS_SHOWN = 3
 
 
 class ActionRefundStatus(BackendAction):
-    """Tells where the customer's refunds are (of the order named, or the latest)."""
+    """Tells where the customer's refunds are (of the order named now, or the latest)."""
 
     def name(self) -> Text:
         """Returns the action's name."""
@@ -33,7 +34,7 @@ class ActionRefundStatus(BackendAction):
         customer_id: Optional[str],
     ) -> List[EventType]:
         """Answers from the backend's refunds."""
-        order_ref = tracker.get_slot("order_id")
+        order_ref = order_named_now(tracker)
         try:
             refunds = await self.call(
                 self.client.list_refunds, customer_id, order_id=order_ref

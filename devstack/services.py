@@ -277,8 +277,9 @@ def rasa_service(
             str(paths.rasa_executable),
             "run",
             "--enable-api",
-            "--auth-token",
-            auth_token,
+            # One argument: a random token may start with "-" (argparse would
+            # take it for an option).
+            f"--auth-token={auth_token}",
             "--interface",
             LOOPBACK,
             "--port",

@@ -123,6 +123,29 @@ def test_refund_status_shows_the_backend_refunds(stack):
     assert format_money(refunds[0].amount) in reply
 
 
+def test_refund_status_after_an_order_status_shows_every_order_s_refunds(stack):
+    # The order asked about earlier stays in the order_id slot; a later "where is
+    # my refund?" names no order and must not be filtered by that one.
+    client = backend_client(stack)
+    customer = stack.customer_id(ADA)
+    refunds = client.list_refunds(customer)
+    earlier = next(
+        order
+        for order in client.list_orders(customer)
+        if order.status == "delivered" and not client.list_refunds(customer, order_id=order.id)
+    )
+    conversation = Conversation(stack, ADA)
+    assert earlier.id in conversation.say(f"where is my order #{earlier.id.split('-')[1]}?")
+    conversation.say("did my last payment go through?")
+    assert stack.tracker(conversation.sender_id)["slots"]["order_id"] == earlier.id
+    reply = conversation.say("where is my refund? it's been ages")
+    assert "don't see any refunds" not in reply
+    assert refunds[0].id in reply and refunds[0].order_id in reply
+    named = conversation.say(f"any update on my refund for order {refunds[0].order_id}?")
+    assert refunds[0].id in named
+    assert not [r.id for r in refunds if r.order_id != refunds[0].order_id and r.id in named]
+
+
 def test_refund_policy_of_a_named_shop_without_login(stack):
     client = backend_client(stack)
     merchant = client.find_merchants("Nordic Threads")[0]

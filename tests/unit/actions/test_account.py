@@ -233,9 +233,10 @@ def test_order_status_without_an_order_nor_purchases(backend: FakeBackendClient)
 
 def test_invoice_of_the_order(backend: FakeBackendClient) -> None:
     backend.invoices = [invoice(), invoice(id="INV-2", number="2025-0002", order_id="KL-100004")]
-    outcome = run_action(
-        ActionGetInvoice(client=backend), make_tracker(slots={"order_id": "KL-482913"})
+    tracker = make_tracker(
+        intent="get_invoice", entities=[{"entity": "order_id", "value": "KL-482913"}]
     )
+    outcome = run_action(ActionGetInvoice(client=backend), tracker)
     message = outcome.message("utter_invoice")
     assert message["number"] == "2025-0001"
     assert message["amount"] == "€89.90"
@@ -255,9 +256,25 @@ def test_no_invoice_for_an_unknown_or_unshipped_order(
     backend: FakeBackendClient, order_id: str
 ) -> None:
     backend.invoices = [invoice()]
-    tracker = make_tracker(slots={"order_id": order_id})
+    tracker = make_tracker(
+        intent="get_invoice", entities=[{"entity": "order_id", "value": order_id}]
+    )
     outcome = run_action(ActionGetInvoice(client=backend), tracker)
     assert outcome.responses == ["utter_no_invoices"]
+
+
+def test_an_order_of_an_earlier_turn_does_not_hide_the_invoices(
+    backend: FakeBackendClient,
+) -> None:
+    # An order status left the slot set; "my invoices" names no order: the latest
+    # invoices are shown, not only (or none of) that order's.
+    backend.invoices = [invoice(), invoice(id="INV-2", number="2025-0002", order_id="KL-100004")]
+    tracker = make_tracker(
+        intent="get_invoice", text="send me my invoices", slots={"order_id": "KL-999999"}
+    )
+    outcome = run_action(ActionGetInvoice(client=backend), tracker)
+    assert [m["number"] for m in outcome.messages[:-1]] == ["2025-0001", "2025-0002"]
+    assert backend.calls_of("list_invoices")[0].kwargs == {"order_id": None}
 
 
 def test_not_found_while_listing_invoices_is_no_invoice(backend: FakeBackendClient) -> None:

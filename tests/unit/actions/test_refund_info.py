@@ -43,19 +43,55 @@ def test_refund_status_of_the_latest_refunds(backend: FakeBackendClient) -> None
     assert backend.calls_of("list_refunds")[0].kwargs == {"order_id": None}
 
 
+def _naming(order_id: str) -> dict:
+    """Tracker arguments of a message that names the order (slot filled from it)."""
+    return {
+        "intent": "refund_status",
+        "slots": {"order_id": order_id},
+        "entities": [{"entity": "order_id", "value": order_id}],
+    }
+
+
 def test_refund_status_of_one_order(backend: FakeBackendClient) -> None:
     backend.refunds = [refund(), COMPLETED]
-    tracker = make_tracker(slots={"order_id": "KL-100002"})
+    tracker = make_tracker(**_naming("KL-100002"))
     outcome = run_action(ActionRefundStatus(client=backend), tracker)
     assert outcome.responses == ["utter_refund_status_completed", "utter_ask_csat_solved"]
     assert outcome.messages[0]["amount"] == "€120.00"
     assert backend.calls_of("list_refunds")[0].kwargs == {"order_id": "KL-100002"}
 
 
+def test_an_order_of_an_earlier_turn_does_not_hide_the_refunds(
+    backend: FakeBackendClient,
+) -> None:
+    # "where is my order #482913?" left the slot set; then "where is my refund?"
+    # names no order: the refunds of every order are shown, not none.
+    backend.refunds = [COMPLETED]
+    tracker = make_tracker(
+        intent="refund_status",
+        text="where is my refund? it's been ages",
+        slots={"order_id": "KL-482913"},
+    )
+    outcome = run_action(ActionRefundStatus(client=backend), tracker)
+    assert outcome.responses == ["utter_refund_status_completed", "utter_ask_csat_solved"]
+    assert outcome.messages[0]["refund_id"] == "RF-2"
+    assert backend.calls_of("list_refunds")[0].kwargs == {"order_id": None}
+
+
+def test_an_order_number_from_a_button_payload_filters(backend: FakeBackendClient) -> None:
+    backend.refunds = [refund(), COMPLETED]
+    tracker = make_tracker(
+        intent="refund_status", entities=[{"entity": "order_id", "value": 100002}]
+    )
+    outcome = run_action(ActionRefundStatus(client=backend), tracker)
+    assert [m["refund_id"] for m in outcome.messages[:-1]] == ["RF-2"]
+    assert backend.calls_of("list_refunds")[0].kwargs == {"order_id": "100002"}
+
+
 @pytest.mark.parametrize("order_id", [None, "KL-482913", "KL-999999"])
 def test_no_refunds(backend: FakeBackendClient, order_id: str) -> None:
     backend.refunds = [COMPLETED] if order_id else []
-    tracker = make_tracker(slots={"order_id": order_id})
+    tracker = make_tracker(**_naming(order_id)) if order_id else make_tracker()
     outcome = run_action(ActionRefundStatus(client=backend), tracker)
     assert outcome.responses == ["utter_no_refunds"]
 

@@ -1,5 +1,6 @@
 """Tests of the service builders' wiring."""
 
+import dataclasses
 from pathlib import Path
 from typing import Any, Dict
 
@@ -121,10 +122,14 @@ def test_rasa_server_uses_the_action_server_and_the_identity_key(
     rasa = services["rasa"]
     argv = list(rasa.argv)
 
-    assert argv[:3] == [str(tmp_path / ".venv" / "bin" / "rasa"), "run", "--enable-api"]
-    options = dict(zip(argv[3::2], argv[4::2]))
+    assert argv[:4] == [
+        str(tmp_path / ".venv" / "bin" / "rasa"),
+        "run",
+        "--enable-api",
+        "--auth-token=api-token",
+    ]
+    options = dict(zip(argv[4::2], argv[5::2]))
     assert options == {
-        "--auth-token": "api-token",
         "--interface": "127.0.0.1",
         "--port": "15005",
         "--model": str(tmp_path / "models" / "m.tar.gz"),
@@ -181,3 +186,13 @@ def test_addresses() -> None:
     assert addresses.webhook_url == "http://127.0.0.1:15005/webhooks/rest/webhook"
     assert addresses.backend_url == "http://127.0.0.1:18080"
     assert addresses.desk_url == "http://127.0.0.1:18090"
+
+
+def test_a_token_starting_with_a_dash_stays_the_auth_token_s_value(tmp_path: Path) -> None:
+    # secrets.token_urlsafe() starts with "-" once in 64 runs; as a separate
+    # argument argparse would read it as an option and Rasa would not start.
+    settings = dataclasses.replace(SETTINGS, rasa_auth_token="-dash-token")
+    built = stack_services(settings, tmp_path / "m.tar.gz", RepoPaths(tmp_path))
+    rasa = {service.name: service for service in built}["rasa"]
+    assert "--auth-token=-dash-token" in rasa.argv
+    assert "-dash-token" not in rasa.argv
