@@ -17,8 +17,11 @@ PYTEST_FLAGS ?= -q -p no:cacheprovider
 
 help:
 	@echo "make run    - set everything up, start backend, action server and Rasa, and chat"
+	@echo "make run PROFILE=production - the same with 2 Rasa replicas on PostgreSQL, Redis, RabbitMQ (docs/production.md)"
 	@echo "make test   - every test: validation, unit, backend, integration, web chat, conversations, browser"
 	@echo "make bench  - NLU benchmark on ../shared/eval/nlu_dev.csv (training time and scores)"
+	@echo "make bench-load - load benchmark of the REST webhook against a stock rasa init (docs/performance.md)"
+	@echo "make bench-reliability - faults injected into the production profile: silent turns, events lost, duplicate refunds, leaked secrets (bench/README.md)"
 	@echo "make train  - train the model if config, domain or data changed"
 	@echo "make report - insights of make run's conversations (results/report/insights.md, PNG charts)"
 	@echo "make eval   - score the trained model on the dev set (results/eval/report.md); eval-gate, eval-baseline"
@@ -79,9 +82,11 @@ train: setup
 	@$(PY) scripts/train_if_changed.py
 
 # ---- the two commands -------------------------------------------------------
+# PROFILE=production: two Rasa replicas sharing the local PostgreSQL, Redis and
+# RabbitMQ behind a round-robin proxy on the same port (docs/production.md).
 run: train
-	@echo "==> starting backend, action server and Rasa server"
-	@ASSISTANT_MODEL=$$($(PY) scripts/train_if_changed.py --print-path) $(PY) scripts/run.py
+	@echo "==> starting backend, action server and Rasa server$(if $(PROFILE), (profile $(PROFILE)))"
+	@$(if $(PROFILE),STACK_PROFILE=$(PROFILE)) ASSISTANT_MODEL=$$($(PY) scripts/train_if_changed.py --print-path) $(PY) scripts/run.py
 
 test: setup
 	@$(MAKE) --no-print-directory validate
@@ -144,6 +149,20 @@ conversation-test: train
 # Trains its own NLU model to time it, then scores ../shared/eval/nlu_dev.csv.
 bench: setup
 	@$(PY) bench/nlu_eval.py
+
+# Load benchmark (docs/performance.md): its own stack on free ports, a stock `rasa init`
+# assistant for the ratios, ~20 min; options: make bench-load BENCH_LOAD_ARGS="--train --json out.json"
+.PHONY: bench-load
+bench-load: train
+	@$(PY) -m bench.load --model $$($(PY) scripts/train_if_changed.py --print-path) $(BENCH_LOAD_ARGS)
+
+# Reliability benchmark (bench/README.md): one production stack (2 replicas, local
+# PostgreSQL, Redis, RabbitMQ), one scenario per fault, ~6 min; exits 1 on any silent
+# turn, lost event, duplicate refund or leaked secret. Options:
+# make bench-reliability BENCH_RELIABILITY_ARGS="--conversations 6 --messages 12 --json out.json"
+.PHONY: bench-reliability
+bench-reliability: train
+	@$(PY) -m bench.reliability --model $$($(PY) scripts/train_if_changed.py --print-path) $(BENCH_RELIABILITY_ARGS)
 
 # Insights (docs/insights.md) from make run's stores, read only; other stores or a
 # selection: make report REPORT_ARGS="--tracker-store-url URL --desk-database-url URL --from 2025-06-01 --channel socketio"

@@ -13,8 +13,10 @@ Usage: `python -m actions.server --port 5055 [--host 127.0.0.1] [--actions actio
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 from rasa_sdk import utils
@@ -34,6 +36,11 @@ logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
 BEARER_PREFIX = "bearer "
 DEFAULT_HOST = "0.0.0.0"
+#: Threads for blocking backend calls (`asyncio.to_thread` in actions/base.py).
+#: asyncio's default pool has min(32, CPUs + 4) threads, 6 on 2 cores: six
+#: conversations waiting on a slow backend would hold every other conversation's
+#: backend call up. A waiting call costs a thread, not CPU.
+BACKEND_CALL_THREADS = 64
 
 
 def presents_token(authorization: str | None, token: str) -> bool:
@@ -91,8 +98,29 @@ def create_locked_app(action_package: str, token: str) -> Sanic:
     """
     app = create_app(action_package, cors_origins=None)
     require_token(app, token)
+    use_backend_call_threads(app, BACKEND_CALL_THREADS)
     deliver_kept_handoffs_on_start(app)
     return app
+
+
+def use_backend_call_threads(app: Sanic, threads: int) -> None:
+    """Gives the server's event loop a pool of `threads` for blocking calls.
+
+    Args:
+        app: The action server's Sanic app.
+        threads: Most blocking calls (backend requests) running at once.
+
+    Raises:
+        ValueError: `threads` is below 1.
+    """
+    if threads < 1:
+        raise ValueError("The action server needs at least one thread for backend calls.")
+
+    @app.listener("before_server_start")
+    async def set_backend_call_threads(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        loop.set_default_executor(
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="backend-call")
+        )
 
 
 def deliver_kept_handoffs_on_start(app: Sanic) -> None:

@@ -18,6 +18,10 @@ BACKOFF_MAX_SECONDS = 1.0
 # Random extra wait per retry, so action servers don't retry in lockstep.
 BACKOFF_JITTER_SECONDS = 0.1
 USER_AGENT = "payments-assistant-actions"
+#: Kept-alive connections per backend host, as many as the action server runs
+#: backend calls at once (actions.server.BACKEND_CALL_THREADS); requests keeps 10
+#: by default and closes every connection opened beyond them after one call.
+POOL_MAXSIZE = 64
 
 
 class SafeMethodRetry(Retry):
@@ -94,7 +98,9 @@ def build_session(settings: Settings) -> requests.Session:
         A session sending `Authorization: Bearer <key>` with safe retries mounted.
     """
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=build_retry(settings.backend_retries))
+    adapter = HTTPAdapter(
+        max_retries=build_retry(settings.backend_retries), pool_maxsize=POOL_MAXSIZE
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.update(

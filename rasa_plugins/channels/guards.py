@@ -13,6 +13,7 @@ from rasa.core.channels.channel import UserMessage
 
 from rasa_plugins import settings
 from rasa_plugins.action_timeout import limit_action_call_timeout
+from rasa_plugins.action_validation import cache_action_result_validation
 from rasa_plugins.channels.never_silent import NeverSilentGuard, never_silent_from_settings
 from rasa_plugins.channels.rate_limit import (
     GuardedHandler,
@@ -47,8 +48,10 @@ class ChannelGuards:
         """The guards as configured by the environment (see `rasa_plugins.settings`).
 
         Also lowers Rasa's wait for the action server below its conversation
-        lock (`ACTION_CALL_TIMEOUT_SECONDS`, see `rasa_plugins.action_timeout`):
-        channels are built once, when the Rasa server starts.
+        lock (`ACTION_CALL_TIMEOUT_SECONDS`, see `rasa_plugins.action_timeout`)
+        and makes it validate the action server's answers with a validator
+        built once (`rasa_plugins.action_validation`): channels are built once,
+        when the Rasa server starts.
 
         Args:
             slash_guard: The channel's slash guard (from its credentials).
@@ -57,6 +60,7 @@ class ChannelGuards:
             The guards.
         """
         limit_action_call_timeout(settings.action_call_timeout_seconds())
+        cache_action_result_validation()
         return cls(
             slash_guard=slash_guard,
             never_silent=never_silent_from_settings(),

@@ -158,3 +158,54 @@ def test_command_line_defaults() -> None:
     args = parse_args(["--port", "15055", "--host", "127.0.0.1"])
 
     assert (args.port, args.host, args.actions) == (15055, "127.0.0.1", "actions")
+
+
+def test_backend_calls_get_their_own_threads() -> None:
+    """Blocking calls run on the server's pool, many at once, not asyncio's 6 threads."""
+
+    async def scenario() -> Tuple[str, float]:
+        app = _sdk_like_app()
+        actions.server.use_backend_call_threads(app, 20)
+
+        @app.get("/blocking")
+        async def blocking(_: Request) -> HTTPResponse:
+            import threading
+            import time
+
+            def wait() -> str:
+                time.sleep(0.5)  # a slow backend call
+                return threading.current_thread().name
+
+            return response.json({"thread": await asyncio.to_thread(wait)})
+
+        server = await app.create_server(
+            host="127.0.0.1", port=find_free_port(), return_asyncio_server=True, access_log=False
+        )
+        await server.startup()
+        await server.before_start()
+        port = server.server.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        try:
+            async with aiohttp.ClientSession() as session:
+
+                async def one() -> str:
+                    async with session.get(f"http://127.0.0.1:{port}/blocking") as reply:
+                        return (await reply.json())["thread"]
+
+                started = loop.time()
+                names = await asyncio.gather(*(one() for _ in range(16)))
+                return names[0], loop.time() - started
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    thread, seconds = asyncio.run(scenario())
+
+    assert thread.startswith("backend-call")
+    # 16 calls of 0.5 s at once: one round, not three rounds of 6 threads.
+    assert seconds < 1.4
+
+
+def test_backend_call_threads_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        actions.server.use_backend_call_threads(_sdk_like_app(), 0)

@@ -196,3 +196,48 @@ class TestOverRealSockets:
             make_client(f"http://127.0.0.1:{port}").get_balance("C-1")
 
         assert not isinstance(caught.value, BackendTimeout)
+
+
+class _KeepAliveBackend(_Backend):
+    """HTTP/1.1 with keep-alive; counts the TCP connections it accepts."""
+
+    protocol_version = "HTTP/1.1"
+    connections = 0
+
+    def setup(self) -> None:
+        type(self).connections += 1
+        super().setup()
+
+
+def test_concurrent_calls_reuse_their_connections() -> None:
+    """20 threads calling at once keep 20 connections alive (requests' default pool keeps 10)."""
+    _KeepAliveBackend.script = []
+    _KeepAliveBackend.delay_seconds = 0.05  # the calls overlap
+    _KeepAliveBackend.hits = []
+    _KeepAliveBackend.connections = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveBackend)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    client = BackendClient(
+        Settings(backend_url=f"http://127.0.0.1:{server.server_address[1]}", backend_retries=0)
+    )
+    try:
+        barrier = threading.Barrier(20)
+
+        def calls() -> None:
+            for _ in range(5):
+                barrier.wait(timeout=10)
+                client.health()
+
+        workers = [threading.Thread(target=calls) for _ in range(20)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=30)
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()
+
+    assert len(_KeepAliveBackend.hits) == 100
+    assert _KeepAliveBackend.connections <= 20

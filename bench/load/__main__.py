@@ -1,0 +1,7 @@
+"""Entry point: `python -m bench.load` (options: `--help`)."""
+
+import sys
+
+from bench.load.cli import main
+
+sys.exit(main())
