@@ -86,6 +86,14 @@ def _die_with_parent() -> None:
         pass
 
 
+def _may_die_with_parent() -> bool:
+    # The parent-death signal fires when the *thread* that started the child ends:
+    # a service (re)started from a worker thread would be killed with that thread.
+    # Only the main thread lives as long as the stack; from other threads the
+    # stack's own stop() is the cleanup.
+    return sys.platform == "linux" and threading.current_thread() is threading.main_thread()
+
+
 class Stack:
     """Context manager running services until the block exits, then stopping them.
 
@@ -252,7 +260,7 @@ class Stack:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,  # own group: Ctrl-C reaches only us
-                    preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                    preexec_fn=_die_with_parent if _may_die_with_parent() else None,
                 )
             except OSError as error:
                 raise ServiceStartError(

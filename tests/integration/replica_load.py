@@ -120,7 +120,7 @@ def run_conversations(
         with requests.Session() as http:
             start.wait(timeout=60)
             for turn in run.turns:
-                run.exchanges.append(_send(http, rasa_url, run, turn.text))
+                run.exchanges.append(send_turn(http, rasa_url, run, turn.text))
                 if on_exchange is not None:
                     with counter_lock:
                         done[0] += 1
@@ -140,7 +140,8 @@ def run_conversations(
     return time.monotonic() - began
 
 
-def _send(http: requests.Session, rasa_url: str, run: ConversationRun, text: str) -> Exchange:
+def send_turn(http: requests.Session, rasa_url: str, run: ConversationRun, text: str) -> Exchange:
+    """Sends one message of `run` to the REST webhook; an error is recorded, never raised."""
     began = time.monotonic()
     try:
         response = http.post(
@@ -258,6 +259,9 @@ class BrokerComparison:
             stored (before ordering by timestamp).
         problems: Conversations with an event lost, an extra one, or still out of
             order after ordering by timestamp.
+        missing: Stored events that never reached the queue (lost), in all.
+        extra: Events on the queue (after dropping redeliveries) that are not
+            stored, in all.
     """
 
     stored: int = 0
@@ -265,6 +269,8 @@ class BrokerComparison:
     redelivered: int = 0
     out_of_order: int = 0
     problems: List[str] = field(default_factory=list)
+    missing: int = 0
+    extra: int = 0
 
 
 def compare_with_broker(
@@ -312,6 +318,8 @@ def compare_with_broker(
         if in_time_order != kept:
             missing = len(set(kept) - set(arrived))
             extra = len(arrived) - len(kept) + missing
+            comparison.missing += missing
+            comparison.extra += extra
             comparison.problems.append(
                 f"{sender}: {len(kept)} events stored, {len(arrived)} on the queue "
                 f"({missing} missing, {extra} extra)"

@@ -15,7 +15,6 @@ layout counts as a leak.
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +25,7 @@ import pytest
 from tests.integration.desk_agent import DeskAgent
 from tests.integration.journey import Conversation, backend_client, format_money
 from tests.secret_samples import SecretSamples, generate_samples
+from tests.secret_sinks import find_leaks, service_env, sqlite_dump, sqlite_path
 
 ADA = "ada@example.com"
 #: Messages per conversation, under the channels' per-sender burst of 10.
@@ -143,35 +143,6 @@ def exchanged(stack: Any, samples: SecretSamples) -> Exchanged:
     return result
 
 
-def _service_env(stack: Any, name: str) -> Dict[str, str]:
-    return next(service.env for service in stack.processes.services if service.name == name)
-
-
-def _sqlite_path(url: str) -> Path:
-    assert url.startswith("sqlite:///"), f"the test stack uses SQLite files, not {url}"
-    return Path(url[len("sqlite:///") :])
-
-
-def _sqlite_dump(path: Path) -> List[str]:
-    """Every row of every table, as text."""
-    with sqlite3.connect(path) as connection:
-        tables = [
-            row[0]
-            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        ]
-        return [
-            repr(row) for table in tables for row in connection.execute(f'SELECT * FROM "{table}"')
-        ]
-
-
-def _leaks(samples: SecretSamples, texts: List[str]) -> Dict[str, List[str]]:
-    found: Dict[str, List[str]] = {}
-    for text in texts:
-        for kind, values in samples.leaks(text).items():
-            found.setdefault(kind, []).extend(values)
-    return found
-
-
 def _report(sink: str, texts: List[str], leaks: Dict[str, List[str]]) -> None:
     print(f"{sink}: {len(texts)} rows/lines scanned, {sum(map(len, leaks.values()))} leaks")
 
@@ -188,13 +159,13 @@ def test_the_conversations_went_through(exchanged: Exchanged, samples: SecretSam
 def test_the_tracker_store_keeps_no_secret(
     stack: Any, exchanged: Exchanged, samples: SecretSamples
 ) -> None:
-    path = Path(_service_env(stack, "rasa")["TRACKER_STORE_DB"])
-    rows = _sqlite_dump(path)
+    path = Path(service_env(stack, "rasa")["TRACKER_STORE_DB"])
+    rows = sqlite_dump(path)
     ours = [row for row in rows if any(sender in row for sender in exchanged.senders)]
     assert len(ours) > 4 * len(samples.messages)
     # The masks are there (JSON writes "•" as "\\u2022"), so the messages were kept.
     assert sum(row.count("[card ") for row in ours) >= len(samples.cards)
-    leaks = _leaks(samples, rows)
+    leaks = find_leaks(samples, rows)
     _report("tracker store", rows, leaks)
     assert leaks == {}
 
@@ -203,7 +174,7 @@ def test_the_http_api_shows_masked_trackers(
     stack: Any, exchanged: Exchanged, samples: SecretSamples
 ) -> None:
     trackers = [repr(stack.tracker(sender)) for sender in exchanged.senders]
-    leaks = _leaks(samples, trackers)
+    leaks = find_leaks(samples, trackers)
     _report("HTTP API trackers", trackers, leaks)
     assert leaks == {}
     first = stack.tracker(exchanged.senders[0])
@@ -222,7 +193,7 @@ def test_no_log_holds_a_secret(stack: Any, exchanged: Exchanged, samples: Secret
     for name, text in sorted(logs.items()):
         assert "--- Logging error ---" not in text, name  # masking never breaks a formatter
         lines = text.splitlines()
-        leaks = _leaks(samples, lines)
+        leaks = find_leaks(samples, lines)
         _report(name, lines, leaks)
         assert leaks == {}, name
 
@@ -230,9 +201,9 @@ def test_no_log_holds_a_secret(stack: Any, exchanged: Exchanged, samples: Secret
 def test_the_desk_keeps_no_secret(
     stack: Any, exchanged: Exchanged, samples: SecretSamples
 ) -> None:
-    rows = _sqlite_dump(_sqlite_path(_service_env(stack, "desk")["DATABASE_URL"]))
+    rows = sqlite_dump(sqlite_path(service_env(stack, "desk")["DATABASE_URL"]))
     assert any("last one ok" in row for row in rows)
-    leaks = _leaks(samples, rows)
+    leaks = find_leaks(samples, rows)
     _report("desk database", rows, leaks)
     assert leaks == {}
 
@@ -240,9 +211,9 @@ def test_the_desk_keeps_no_secret(
 def test_the_handoff_outbox_keeps_no_secret(
     stack: Any, exchanged: Exchanged, samples: SecretSamples
 ) -> None:
-    path = Path(_service_env(stack, "actions")["HANDOFF_OUTBOX_PATH"])
-    rows = _sqlite_dump(path) if path.exists() else []
-    leaks = _leaks(samples, rows)
+    path = Path(service_env(stack, "actions")["HANDOFF_OUTBOX_PATH"])
+    rows = sqlite_dump(path) if path.exists() else []
+    leaks = find_leaks(samples, rows)
     _report("handoff outbox", rows, leaks)
     assert leaks == {}
 
@@ -250,7 +221,7 @@ def test_the_handoff_outbox_keeps_no_secret(
 def test_the_backend_keeps_no_secret(
     stack: Any, exchanged: Exchanged, samples: SecretSamples
 ) -> None:
-    rows = _sqlite_dump(_sqlite_path(_service_env(stack, "backend")["DATABASE_URL"]))
+    rows = sqlite_dump(sqlite_path(service_env(stack, "backend")["DATABASE_URL"]))
     # The scan finds what is there: Ada's address, her account's (so not a leak here).
     assert samples.leaks("\n".join(rows)).get("emails") == [ADA]
     others = SecretSamples(
@@ -260,7 +231,7 @@ def test_the_backend_keeps_no_secret(
         phones=samples.phones,
         cvvs=samples.cvvs,
     )
-    leaks = _leaks(others, rows)
+    leaks = find_leaks(others, rows)
     _report("backend database", rows, leaks)
     assert leaks == {}
     # The refund's reason, typed with a card and an e-mail, reached the backend masked:

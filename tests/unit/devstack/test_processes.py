@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import List
@@ -286,6 +287,22 @@ def test_a_stopped_service_can_be_restarted(tmp_path: Path) -> None:
         assert stack.running[0].process.pid != first_pid
         assert requests.get(service.health_url, timeout=5).status_code == 200
         restarted_pid = stack.running[0].process.pid
+    assert wait_dead(restarted_pid)
+
+
+def test_a_service_restarted_from_a_thread_outlives_that_thread(tmp_path: Path) -> None:
+    # The parent-death signal is tied to the starting thread: a restart from a
+    # worker thread used to be killed as soon as that thread ended.
+    service = http_service("web", tmp_path)
+    with Stack([service], tmp_path / "logs", handle_signals=False) as stack:
+        stack.stop_service("web")
+        worker = threading.Thread(target=stack.restart_service, args=("web",))
+        worker.start()
+        worker.join(timeout=30)
+        restarted_pid = stack.running[0].process.pid
+        time.sleep(0.5)  # the signal would come right after the thread ended
+        assert is_alive(restarted_pid)
+        assert requests.get(service.health_url, timeout=5).status_code == 200
     assert wait_dead(restarted_pid)
 
 
