@@ -16,10 +16,8 @@ from devstack.proxy import STATUS_PATH
 from devstack.services import (
     LOOPBACK,
     StackAddresses,
-    action_server_service,
-    backend_service,
-    desk_service,
     rasa_service,
+    supporting_services,
     url,
 )
 from devstack.settings import InfraSettings, StackSettings
@@ -140,42 +138,9 @@ def production_services(
     if len(ports) != len(names):
         raise ValueError(f"{len(names)} replicas need {len(names)} ports, got {len(ports)}")
     env = {**replica_env(replica_infra or infra), **(replica_extra_env or {})}
-    services = [
-        backend_service(
-            paths,
-            settings.backend_port,
-            settings.database_url or paths.dev_database_url,
-            settings.backend_api_key,
-            settings.identity_signing_key,
-            browser_origins=(
-                addresses.rasa_url,
-                addresses.rasa_url.replace(LOOPBACK, "localhost"),
-            ),
-            timeout=settings.startup_timeout,
-        ),
-        desk_service(
-            paths,
-            settings.desk_port,
-            settings.desk_database_url or paths.dev_desk_database_url,
-            settings.desk_api_key,
-            addresses.rasa_url,
-            settings.rasa_auth_token,
-            timeout=settings.startup_timeout,
-            tracker_store_url=infra.tracker_db_url("postgresql+psycopg"),
-        ),
-        action_server_service(
-            paths,
-            settings.actions_port,
-            addresses.backend_url,
-            settings.backend_api_key,
-            settings.identity_signing_key,
-            desk_url=addresses.desk_url,
-            desk_api_key=settings.desk_api_key,
-            handoff_outbox_path=settings.handoff_outbox_path,
-            timeout=settings.startup_timeout,
-            token=settings.action_server_token,
-        ),
-    ]
+    services = supporting_services(
+        settings, paths, tracker_store_url=infra.tracker_db_url("postgresql+psycopg")
+    )
     for name, port in zip(names, ports):
         services.append(
             rasa_service(

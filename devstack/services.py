@@ -310,18 +310,21 @@ def rasa_service(
     )
 
 
-def stack_services(
-    settings: StackSettings, model: Path, paths: RepoPaths = RepoPaths()
+def supporting_services(
+    settings: StackSettings,
+    paths: RepoPaths = RepoPaths(),
+    tracker_store_url: Optional[str] = None,
 ) -> List[Service]:
-    """The backend, agent desk, action server and Rasa server, wired to each other.
+    """The backend, agent desk and action server every profile runs, wired together.
 
     Args:
-        settings: Ports, keys, database and startup timeout.
-        model: Trained model archive for the Rasa server.
+        settings: Ports, keys, databases and startup timeout.
         paths: Repository paths.
+        tracker_store_url: Where the desk reads Rasa's conversations when not the
+            SQLite file `settings.tracker_store_db` (the production profile's PostgreSQL).
 
     Returns:
-        The services in start order.
+        The services in start order; Rasa comes after them.
     """
     addresses = StackAddresses.for_settings(settings)
     return [
@@ -345,6 +348,7 @@ def stack_services(
             addresses.rasa_url,
             settings.rasa_auth_token,
             tracker_store_db=settings.tracker_store_db,
+            tracker_store_url=tracker_store_url,
             timeout=settings.startup_timeout,
         ),
         action_server_service(
@@ -359,6 +363,25 @@ def stack_services(
             timeout=settings.startup_timeout,
             token=settings.action_server_token,
         ),
+    ]
+
+
+def stack_services(
+    settings: StackSettings, model: Path, paths: RepoPaths = RepoPaths()
+) -> List[Service]:
+    """The backend, agent desk, action server and Rasa server, wired to each other.
+
+    Args:
+        settings: Ports, keys, database and startup timeout.
+        model: Trained model archive for the Rasa server.
+        paths: Repository paths.
+
+    Returns:
+        The services in start order.
+    """
+    addresses = StackAddresses.for_settings(settings)
+    return [
+        *supporting_services(settings, paths),
         rasa_service(
             paths,
             settings.rasa_port,
