@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +13,10 @@ import requests
 
 from bench.load.journeys import DEMO_PASSWORD, Customer
 from devstack.paths import RepoPaths
-from devstack.ports import find_free_port
 from devstack.processes import Service, Stack
 from devstack.services import StackAddresses, stack_services
 from devstack.settings import StackSettings
+from tests.integration.stack_fixtures import integration_settings
 
 LOGIN_TIMEOUT_SECONDS = 30.0
 #: The channel's per-sender rate limit (rasa_plugins/settings.py) raised so that
@@ -26,29 +25,6 @@ UNTHROTTLED_ENV = {
     "CHANNEL_RATE_LIMIT_PER_MINUTE": "1000000",
     "CHANNEL_RATE_LIMIT_BURST": "1000000",
 }
-
-
-def bench_settings(work_dir: Path) -> StackSettings:
-    """Settings of a benchmark stack: free ports, fresh SQLite files in `work_dir`.
-
-    Args:
-        work_dir: Empty directory for the databases and the handoff outbox.
-
-    Returns:
-        The settings (the rest from the environment, as `make run` reads it).
-    """
-    return dataclasses.replace(
-        StackSettings.from_env(),
-        backend_port=find_free_port(),
-        actions_port=find_free_port(),
-        rasa_port=find_free_port(),
-        desk_port=find_free_port(),
-        database_url=f"sqlite:///{work_dir / 'payments.db'}",
-        desk_database_url=f"sqlite:///{work_dir / 'desk.db'}",
-        handoff_outbox_path=work_dir / "handoff-outbox.sqlite3",
-        tracker_store_db=work_dir / "rasa-tracker.db",
-        identity_signing_key=secrets.token_urlsafe(32),
-    )
 
 
 def bench_env(extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
@@ -97,7 +73,7 @@ class OurStack:
     @classmethod
     def build(cls, work_dir: Path, model: Path, paths: RepoPaths = RepoPaths()) -> "OurStack":
         """Describes the stack (nothing starts here)."""
-        settings = bench_settings(work_dir)
+        settings = integration_settings(work_dir)
         return cls(
             settings=settings,
             addresses=StackAddresses.for_settings(settings),
