@@ -2,7 +2,8 @@
 
 A run of digit groups is first cleared of what only looks like a phone number:
 groups glued to an identifier (`KL-48291312`), dates (`2026-11-27`), times, decimals,
-thousands (`1.234.567`) and money next to a currency. What remains is a phone when it
+thousands (`1.234.567`), money next to a currency and numbers named as a document's
+(`Invoice 2026-482913`). What remains is a phone when it
 holds 8-15 digits and either starts with `+`/`00`/`(`, or is grouped like a phone
 (first group of 1-5 digits), or is one 10+ digit block starting with the trunk `0`,
 or follows a word such as `phone`, `mobile` or `call`.
@@ -36,6 +37,13 @@ _CONTEXT = re.compile(
     r"|landline|my\s+number|reach\s+me|contact\s+me)\b[^\d\[\]]{0,25}$",
     re.IGNORECASE,
 )  # "(?<!\[)": the word in a "[phone]" placeholder is no context
+# A number right after the name of a document ("Invoice 2026-482913", "ref. 2025-0001")
+# is that document's number, unless it carries a phone's own prefix (+, 00, "(").
+_LABEL = re.compile(
+    r"\b(?:invoice|inv|order|refund|receipt|reference|ref|ticket|case|transaction|booking"
+    r"|tracking)\.?(?:[ \t]+(?:no|nr|number|id)\.?)?[ \t]*[:#]?[ \t]*$",
+    re.IGNORECASE,
+)
 _CURRENCY_BEFORE = re.compile(r"[$€£¥₹]\s*$|\b(?:eur|usd|gbp|chf)\s*$", re.IGNORECASE)
 _CURRENCY_AFTER = re.compile(
     r"^\s*(?:[$€£¥₹]|(?:eur|usd|gbp|chf|euros?|dollars?|pounds?|cents?)\b)", re.IGNORECASE
@@ -146,6 +154,8 @@ def _is_phone(text: str, segment: list[_Group], plus: bool) -> bool:
             return False  # thousands: 12.345.678
     if plus or segment[0].parenthesized or digits.startswith("00"):
         return True
+    if _LABEL.search(text, max(0, start - 30), start):
+        return False
     if len(segment) > 1:
         return sizes[0] <= 5
     if digits.startswith("0") and len(digits) >= 10:

@@ -25,6 +25,9 @@ from redaction.phones import mask_phones
         ("whatsapp: 612345678", "whatsapp: [phone]"),
         ("on 27/11/2026 call 020 7946 0958", "on 27/11/2026 call [phone]"),
         ("2026-11-27 020 7946 0958", "2026-11-27 [phone]"),
+        ("invoice +44 20 7946 0958", "invoice [phone]"),
+        ("my order number is 0176 4829131", "my order number is [phone]"),
+        ("call me about the invoice on 0176-4829131", "call me about the invoice on [phone]"),
     ],
 )
 def test_masks_phone_numbers(text: str, expected: str) -> None:
@@ -36,6 +39,10 @@ def test_masks_phone_numbers(text: str, expected: str) -> None:
     [
         "order KL-482913",
         "order 482913",
+        "Invoice 2026-482913 for order KL-482913",
+        "Invoice no. 2025-0001",
+        "your ref: 2025 0001 2345",
+        "receipt #0176-4829131",
         "orders 482913 377204",
         "KL-48291312",
         "INV-20261127",
