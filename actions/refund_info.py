@@ -42,7 +42,12 @@ class ActionRefundStatus(BackendAction):
         except NotFound:
             refunds = []
         if not refunds:
-            dispatcher.utter_message(response="utter_no_refunds")
+            if order_ref:
+                dispatcher.utter_message(
+                    response="utter_no_refunds_for_order", order_id=order_ref
+                )
+            else:
+                dispatcher.utter_message(response="utter_no_refunds")
             return []
         for refund in refunds[:REFUNDS_SHOWN]:
             facts = {
