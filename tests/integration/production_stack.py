@@ -51,6 +51,7 @@ from tests.integration.stack_fixtures import (
     TEST_SERVICE_ENV,
     RunningStack,
     integration_settings,
+    stack_fields,
 )
 
 #: 20 quick messages of one conversation must not meet the channel's "slow down".
@@ -216,17 +217,7 @@ def production_stack(
         )
         addresses = StackAddresses.for_settings(settings)
         yield ProductionStack(
-            backend_url=addresses.backend_url,
-            actions_url=addresses.actions_url,
-            rasa_url=addresses.rasa_url,
-            rasa_auth_token=settings.rasa_auth_token,
-            backend_api_key=settings.backend_api_key,
-            identity_signing_key=settings.identity_signing_key,
-            model=model,
-            log_dir=log_dir,
-            processes=processes,
-            desk_url=addresses.desk_url,
-            desk_api_key=settings.desk_api_key,
+            **stack_fields(settings, model, log_dir, processes),
             proxy_url=addresses.rasa_url,
             replica_urls=[url(port) for port in ports],
             replica_names=names,

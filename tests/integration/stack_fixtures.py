@@ -178,6 +178,36 @@ TEST_SERVICE_ENV = {
 }
 
 
+def stack_fields(
+    settings: StackSettings, model: Path, log_dir: Path, processes: Stack
+) -> Dict[str, Any]:
+    """The `RunningStack` fields of a stack started with `settings` (any profile).
+
+    Args:
+        settings: The settings the stack was started with.
+        model: The served model archive.
+        log_dir: Where the services' logs are.
+        processes: The running processes.
+
+    Returns:
+        Keyword arguments for `RunningStack` or a subclass.
+    """
+    addresses = StackAddresses.for_settings(settings)
+    return dict(
+        backend_url=addresses.backend_url,
+        actions_url=addresses.actions_url,
+        rasa_url=addresses.rasa_url,
+        rasa_auth_token=settings.rasa_auth_token,
+        backend_api_key=settings.backend_api_key,
+        identity_signing_key=settings.identity_signing_key,
+        model=model,
+        log_dir=log_dir,
+        processes=processes,
+        desk_url=addresses.desk_url,
+        desk_api_key=settings.desk_api_key,
+    )
+
+
 @contextlib.contextmanager
 def running_stack(
     work_dir: Path, paths: RepoPaths = RepoPaths()
@@ -199,7 +229,6 @@ def running_stack(
     check_files(paths)
     model = resolve_model(settings, paths)
     log_dir = paths.log_dir / "integration"
-    addresses = StackAddresses.for_settings(settings)
     base_env = {**os.environ, **TEST_SERVICE_ENV}
     with Stack(
         stack_services(settings, model, paths),
@@ -207,16 +236,4 @@ def running_stack(
         handle_signals=False,
         base_env=base_env,
     ) as processes:
-        yield RunningStack(
-            backend_url=addresses.backend_url,
-            actions_url=addresses.actions_url,
-            rasa_url=addresses.rasa_url,
-            rasa_auth_token=settings.rasa_auth_token,
-            backend_api_key=settings.backend_api_key,
-            identity_signing_key=settings.identity_signing_key,
-            model=model,
-            log_dir=log_dir,
-            processes=processes,
-            desk_url=addresses.desk_url,
-            desk_api_key=settings.desk_api_key,
-        )
+        yield RunningStack(**stack_fields(settings, model, log_dir, processes))
