@@ -276,8 +276,19 @@ def drain_messages(
 def drain_queue(
     stack: ProductionStack, settle_seconds: float = 1.5, timeout: float = 60.0
 ) -> List[Dict[str, Any]]:
-    """The events of `drain_messages`, bodies only (see there)."""
-    return [message.body for message in drain_messages(stack, settle_seconds, timeout)]
+    """The events of `drain_messages`, each once (see there).
+
+    The outbox broker publishes at least once: a message RabbitMQ took but
+    never confirmed before it went away comes again under the same id, and
+    consumers drop the copy, as this does. A message without an id is kept.
+    """
+    seen = set()
+    events = []
+    for message in drain_messages(stack, settle_seconds, timeout):
+        if message.message_id is None or message.message_id not in seen:
+            seen.add(message.message_id)
+            events.append(message.body)
+    return events
 
 
 def tracker_store_events(stack: ProductionStack) -> Dict[str, List[Dict[str, Any]]]:
