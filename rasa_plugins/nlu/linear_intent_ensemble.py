@@ -1,0 +1,413 @@
+"""Rasa component blending DIET's intent confidences with a linear model's.
+
+Placed right after `DIETClassifier` (before `FallbackClassifier`). It trains a
+TF-IDF (word 1-2 grams + char_wb 2-5 grams) logistic regression on the intent
+examples and, for each message DIET ranked, sets
+
+    confidence(intent) = diet_weight * diet(intent) + (1 - diet_weight) * linear(intent)
+
+over the union of both rankings (an intent missing from one counts 0 there).
+The two models err on different messages: the character n-grams catch typos and
+unseen word forms, DIET catches paraphrases, and the blend is less often
+confidently wrong, which lets the fallback threshold go down (docs/nlu.md).
+
+The model is persisted as JSON (vocabularies, intents) and a NumPy archive read
+with `allow_pickle=False`, like Rasa 3.6.21's own components, which no longer
+unpickle model files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
+
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+logger = logging.getLogger(__name__)
+
+Ranking = Dict[Text, float]
+
+DIET_WEIGHT = "diet_weight"
+RANKING_LENGTH = "ranking_length"
+SOLVERS = ("liblinear", "lbfgs", "newton-cg", "sag", "saga")
+
+MODEL_FILE = "linear_model.npz"
+META_FILE = "linear_model.json"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class LinearIntentEnsemble(GraphComponent, IntentClassifier):
+    """Blends the previous classifier's intent ranking with a TF-IDF linear model."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The component's default config (see parent class for full docstring)."""
+        return {
+            # share of the previous classifier (DIET) in the blend; 1 - it is the
+            # linear model's
+            DIET_WEIGHT: 0.5,
+            # inverse L2 regularisation of the logistic regression
+            "C": 30.0,
+            # liblinear (one-vs-rest) fits the ~7,000 examples in ~5 s, lbfgs
+            # (multinomial) in ~40 s, with the same development-set figures
+            "solver": "liblinear",
+            "tol": 1e-4,
+            "max_iter": 1000,
+            "word_ngram_range": [1, 2],
+            "char_ngram_range": [2, 5],
+            # char n-grams seen in one example only are mostly typos of the data
+            "char_min_df": 2,
+            "sublinear_tf": True,
+            # most frequent n-grams kept per vectorizer (null: all); 5000 keeps the
+            # persisted model ~1.5 MB at unchanged accuracy
+            "max_features": 5000,
+            "random_state": 42,
+            # intents kept in `intent_ranking` (0: all)
+            RANKING_LENGTH: 10,
+        }
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        """Any extra python dependencies required for this component to run."""
+        return ["sklearn"]
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vectorizers: Optional[Tuple[TfidfVectorizer, TfidfVectorizer]] = None,
+        classifier: Optional[LogisticRegression] = None,
+    ) -> None:
+        """Creates the component.
+
+        Args:
+            config: The component's config merged with `get_default_config()`.
+            model_storage: Where the trained model is persisted.
+            resource: This component's resource in `model_storage`.
+            vectorizers: The fitted word and char vectorizers, if trained.
+            classifier: The fitted logistic regression, if trained.
+        """
+        self._config = {**self.get_default_config(), **config}
+        self.validate_config(self._config)
+        self._model_storage = model_storage
+        self._resource = resource
+        self._vectorizers = vectorizers
+        self._classifier = classifier
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        """Checks the blend weight, the ranges and the solver.
+
+        Args:
+            config: The merged config.
+
+        Raises:
+            InvalidConfigException: If a value is out of range.
+        """
+        weight = config.get(DIET_WEIGHT)
+        if not _is_number(weight) or not 0.0 <= weight <= 1.0:
+            raise InvalidConfigException(
+                f"{cls.__name__}: '{DIET_WEIGHT}' must be a number in [0, 1], "
+                f"got {weight!r}."
+            )
+        if not _is_number(config.get("C")) or config["C"] <= 0:
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'C' must be a positive number, "
+                f"got {config.get('C')!r}."
+            )
+        if config.get("solver") not in SOLVERS:
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'solver' must be one of {SOLVERS}, "
+                f"got {config.get('solver')!r}."
+            )
+        for key in ("word_ngram_range", "char_ngram_range"):
+            value = config.get(key)
+            if not (
+                isinstance(value, (list, tuple))
+                and len(value) == 2
+                and all(isinstance(n, int) and n >= 1 for n in value)
+                and value[0] <= value[1]
+            ):
+                raise InvalidConfigException(
+                    f"{cls.__name__}: '{key}' must be [min, max] with "
+                    f"1 <= min <= max, got {value!r}."
+                )
+        for key, minimum in ((RANKING_LENGTH, 0), ("max_iter", 1), ("char_min_df", 1)):
+            value = config.get(key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                raise InvalidConfigException(
+                    f"{cls.__name__}: '{key}' must be an integer >= {minimum}, "
+                    f"got {value!r}."
+                )
+        max_features = config.get("max_features")
+        if max_features is not None and (
+            not isinstance(max_features, int)
+            or isinstance(max_features, bool)
+            or max_features < 1
+        ):
+            raise InvalidConfigException(
+                f"{cls.__name__}: 'max_features' must be a positive integer or "
+                f"null, got {max_features!r}."
+            )
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentEnsemble:
+        """Creates a new untrained component (see parent class for full docstring)."""
+        return cls(config, model_storage, resource)
+
+    @property
+    def is_trained(self) -> bool:
+        """Whether the linear model was fitted (or loaded)."""
+        return self._vectorizers is not None and self._classifier is not None
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fits the vectorizers and the logistic regression on the intent examples.
+
+        Args:
+            training_data: The NLU training data.
+
+        Returns:
+            The resource the model was persisted to.
+        """
+        examples = [
+            example
+            for example in training_data.intent_examples
+            if example.get(TEXT) and example.get(INTENT)
+        ]
+        texts = [example.get(TEXT) for example in examples]
+        intents = [example.get(INTENT) for example in examples]
+        if len(set(intents)) < 2:
+            logger.debug(
+                f"{self.__class__.__name__} needs examples of two intents at least; "
+                "not trained, messages will keep the previous classifier's ranking."
+            )
+            return self._resource
+
+        vectorizers = self._new_vectorizers()
+        features = _stack(vectorizer.fit_transform(texts) for vectorizer in vectorizers)
+        classifier = self._new_classifier()
+        classifier.fit(features, intents)
+        # float32 halves the persisted size; kept in memory too, so a trained and a
+        # loaded component predict exactly alike
+        classifier.coef_ = classifier.coef_.astype(np.float32)
+        classifier.intercept_ = np.asarray(classifier.intercept_, dtype=np.float32)
+        self._vectorizers, self._classifier = vectorizers, classifier
+        self.persist()
+        return self._resource
+
+    def _new_vectorizers(
+        self, vocabularies: Optional[Sequence[Dict[Text, int]]] = None
+    ) -> Tuple[TfidfVectorizer, TfidfVectorizer]:
+        """Word and char_wb vectorizers (with a fixed vocabulary when loading)."""
+        config = self._config
+        word_vocabulary, char_vocabulary = vocabularies or (None, None)
+        word = TfidfVectorizer(
+            ngram_range=tuple(config["word_ngram_range"]),
+            sublinear_tf=config["sublinear_tf"],
+            max_features=config["max_features"],
+            vocabulary=word_vocabulary,
+        )
+        char = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=tuple(config["char_ngram_range"]),
+            min_df=config["char_min_df"],
+            sublinear_tf=config["sublinear_tf"],
+            max_features=config["max_features"],
+            vocabulary=char_vocabulary,
+        )
+        return word, char
+
+    def _new_classifier(self) -> LogisticRegression:
+        config = self._config
+        return LogisticRegression(
+            C=float(config["C"]),
+            solver=config["solver"],
+            tol=config["tol"],
+            max_iter=config["max_iter"],
+            random_state=config["random_state"],
+        )
+
+    def linear_probabilities(self, texts: Sequence[Text]) -> List[Ranking]:
+        """The linear model's probability of each intent for each text.
+
+        Args:
+            texts: Message texts.
+
+        Returns:
+            One `{intent: probability}` per text (every trained intent).
+        """
+        if not self.is_trained or not texts:
+            return [{} for _ in texts]
+        assert self._vectorizers is not None and self._classifier is not None
+        features = _stack(vector.transform(texts) for vector in self._vectorizers)
+        probabilities = self._classifier.predict_proba(features)
+        names = [str(name) for name in self._classifier.classes_]
+        return [
+            {name: float(p) for name, p in zip(names, row)} for row in probabilities
+        ]
+
+    def blend(self, previous: Ranking, linear: Ranking) -> Ranking:
+        """Weighted sum of two rankings over the union of their intents.
+
+        Args:
+            previous: The previous classifier's confidences.
+            linear: The linear model's probabilities.
+
+        Returns:
+            `diet_weight * previous + (1 - diet_weight) * linear` per intent, an
+            intent missing from one ranking counting 0 there.
+        """
+        weight = float(self._config[DIET_WEIGHT])
+        return {
+            name: weight * previous.get(name, 0.0)
+            + (1.0 - weight) * linear.get(name, 0.0)
+            for name in {**previous, **linear}
+        }
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Replaces the intent and ranking of each message by the blend.
+
+        Messages without text, or without an `intent_ranking` from the classifier
+        before this one, are left untouched, as are all messages if the linear
+        model was not trained.
+
+        Args:
+            messages: Messages already classified by the previous classifier.
+
+        Returns:
+            The same messages.
+        """
+        ranked = [
+            message
+            for message in messages
+            if message.get(TEXT) and message.get(INTENT_RANKING_KEY)
+        ]
+        if not ranked or not self.is_trained:
+            return messages
+        linear = self.linear_probabilities([message.get(TEXT) for message in ranked])
+        for message, probabilities in zip(ranked, linear):
+            previous = {
+                entry[INTENT_NAME_KEY]: float(entry[PREDICTED_CONFIDENCE_KEY])
+                for entry in message.get(INTENT_RANKING_KEY)
+            }
+            ranking = [
+                {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
+                for name, confidence in sorted(
+                    self.blend(previous, probabilities).items(),
+                    key=lambda item: (-item[1], item[0]),
+                )
+            ]
+            message.set(INTENT, dict(ranking[0]), add_to_output=True)
+            if self._config[RANKING_LENGTH] > 0:
+                ranking = ranking[: self._config[RANKING_LENGTH]]
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        """Writes the vocabularies, idf weights and coefficients to model storage."""
+        if not self.is_trained:
+            return
+        assert self._vectorizers is not None and self._classifier is not None
+        word, char = self._vectorizers
+        with self._model_storage.write_to(self._resource) as directory:
+            meta = {
+                "intents": [str(name) for name in self._classifier.classes_],
+                "vocabularies": [_vocabulary_list(word), _vocabulary_list(char)],
+            }
+            (Path(directory) / META_FILE).write_text(
+                json.dumps(meta, ensure_ascii=False), encoding="utf-8"
+            )
+            np.savez_compressed(
+                Path(directory) / MODEL_FILE,
+                word_idf=word.idf_,
+                char_idf=char.idf_,
+                coef=self._classifier.coef_.astype(np.float32),
+                intercept=np.asarray(self._classifier.intercept_, dtype=np.float32),
+            )
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentEnsemble:
+        """Loads the trained component (see parent class for full docstring)."""
+        component = cls(config, model_storage, resource)
+        with contextlib.ExitStack() as stack:
+            try:
+                directory = Path(stack.enter_context(model_storage.read_from(resource)))
+            except ValueError:
+                # nothing persisted: trained on fewer than two intents
+                logger.debug(
+                    f"{cls.__name__}: resource '{resource.name}' not found; the "
+                    "component is untrained and leaves the rankings untouched."
+                )
+                return component
+            meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+            with np.load(directory / MODEL_FILE, allow_pickle=False) as arrays:
+                component._restore(meta, dict(arrays))
+        return component
+
+    def _restore(self, meta: Dict[Text, Any], arrays: Dict[Text, np.ndarray]) -> None:
+        """Rebuilds the fitted vectorizers and classifier from persisted arrays."""
+        vocabularies = [
+            {term: index for index, term in enumerate(terms)}
+            for terms in meta["vocabularies"]
+        ]
+        word, char = self._new_vectorizers(vocabularies)
+        word.idf_ = arrays["word_idf"]
+        char.idf_ = arrays["char_idf"]
+        classifier = self._new_classifier()
+        classifier.classes_ = np.asarray(meta["intents"], dtype=object)
+        classifier.coef_ = arrays["coef"]
+        classifier.intercept_ = arrays["intercept"]
+        self._vectorizers, self._classifier = (word, char), classifier
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _stack(matrices: Iterable[scipy.sparse.spmatrix]) -> scipy.sparse.csr_matrix:
+    return scipy.sparse.hstack(list(matrices)).tocsr()
+
+
+def _vocabulary_list(vectorizer: TfidfVectorizer) -> List[Text]:
+    """The vectorizer's terms ordered by feature index."""
+    terms = [""] * len(vectorizer.vocabulary_)
+    for term, index in vectorizer.vocabulary_.items():
+        terms[index] = term
+    return terms

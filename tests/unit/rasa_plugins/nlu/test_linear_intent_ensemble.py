@@ -1,0 +1,308 @@
+"""Tests of the LinearIntentEnsemble component on Rasa messages."""
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.data import TrainingType
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from rasa_plugins.nlu.linear_intent_ensemble import (
+    META_FILE,
+    MODEL_FILE,
+    LinearIntentEnsemble,
+)
+
+CLASS_PATH = "rasa_plugins.nlu.linear_intent_ensemble.LinearIntentEnsemble"
+
+EXAMPLES = {
+    "request_refund": [
+        "I want a refund",
+        "refund my order please",
+        "can I get my money back",
+        "please refund the charge",
+        "give me a refund for order 123",
+    ],
+    "check_balance": [
+        "what is my balance",
+        "how much do I owe",
+        "show my account balance",
+        "check my balance please",
+        "balance of my account",
+    ],
+    "greet": ["hello", "hi there", "good morning", "hey", "hello bot"],
+}
+
+
+def _training_data(examples: Optional[Dict[str, List[str]]] = None) -> TrainingData:
+    return TrainingData(
+        [
+            Message.build(text=text, intent=intent)
+            for intent, texts in (examples or EXAMPLES).items()
+            for text in texts
+        ]
+    )
+
+
+def _context() -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), node_name="linear_intent_ensemble")
+
+
+def _component(tmp_path: Path, **config: Any) -> LinearIntentEnsemble:
+    return LinearIntentEnsemble.create(
+        config,
+        LocalModelStorage(tmp_path),
+        Resource("linear_intent_ensemble"),
+        _context(),
+    )
+
+
+def _trained(tmp_path: Path, **config: Any) -> LinearIntentEnsemble:
+    component = _component(tmp_path, **config)
+    component.train(_training_data())
+    return component
+
+
+def _message(text: Optional[str], ranking: Optional[Dict[str, float]]) -> Message:
+    message = Message.build(text=text) if text is not None else Message()
+    if ranking is not None:
+        entries = [
+            {"name": name, "confidence": confidence}
+            for name, confidence in sorted(ranking.items(), key=lambda e: -e[1])
+        ]
+        message.set("intent", dict(entries[0]) if entries else None, add_to_output=True)
+        message.set("intent_ranking", entries, add_to_output=True)
+    return message
+
+
+def _ranking(message: Message) -> Dict[str, float]:
+    return {e["name"]: e["confidence"] for e in message.get("intent_ranking")}
+
+
+DIET = {"greet": 0.55, "request_refund": 0.4, "diet_only_intent": 0.05}
+
+
+def test_is_registered_as_trainable_intent_classifier() -> None:
+    registered = DefaultV1Recipe._from_registry(CLASS_PATH)
+
+    assert registered.clazz is LinearIntentEnsemble
+    assert DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER in registered.types
+    assert registered.is_trainable
+
+
+def test_recipe_runs_it_on_the_rankings_of_diet() -> None:
+    config = {
+        "recipe": "default.v1",
+        "language": "en",
+        "pipeline": [
+            {"name": "WhitespaceTokenizer"},
+            {"name": "CountVectorsFeaturizer"},
+            {"name": "DIETClassifier", "epochs": 1},
+            {"name": CLASS_PATH, "diet_weight": 0.3},
+        ],
+    }
+
+    graph = DefaultV1Recipe().graph_config_for_recipe(
+        config, {}, training_type=TrainingType.NLU
+    )
+
+    train_node = graph.train_schema.nodes[f"train_{CLASS_PATH}3"]
+    assert train_node.fn == "train"
+    assert train_node.config["diet_weight"] == 0.3
+    predict_node = graph.predict_schema.nodes[f"run_{CLASS_PATH}3"]
+    assert predict_node.constructor_name == "load"
+    assert predict_node.needs["messages"] == "run_DIETClassifier2"
+
+
+def test_default_config() -> None:
+    config = LinearIntentEnsemble.get_default_config()
+
+    assert config["diet_weight"] == 0.5
+    assert config["C"] == 30.0
+    assert config["word_ngram_range"] == [1, 2]
+    assert config["char_ngram_range"] == [2, 5]
+    assert config["char_min_df"] == 2
+    assert config["sublinear_tf"] is True
+    assert config["random_state"] == 42
+    assert config["ranking_length"] == 10
+
+
+def test_linear_model_learns_the_intents(tmp_path: Path) -> None:
+    component = _trained(tmp_path)
+
+    refund, balance = component.linear_probabilities(
+        ["i want a refund of my money", "what is my account balance"]
+    )
+
+    assert set(refund) == set(EXAMPLES)
+    assert sum(refund.values()) == pytest.approx(1.0)
+    assert max(refund, key=refund.get) == "request_refund"
+    assert max(balance, key=balance.get) == "check_balance"
+
+
+def test_blends_diet_and_linear_confidences(tmp_path: Path) -> None:
+    component = _trained(tmp_path)
+    text = "refund please"
+    (linear,) = component.linear_probabilities([text])
+
+    (message,) = component.process([_message(text, DIET)])
+
+    expected = {
+        intent: 0.5 * DIET.get(intent, 0.0) + 0.5 * linear.get(intent, 0.0)
+        for intent in set(DIET) | set(linear)
+    }
+    ranking = message.get("intent_ranking")
+    assert [e["name"] for e in ranking] == sorted(expected, key=lambda i: -expected[i])
+    assert _ranking(message) == pytest.approx(expected, abs=1e-12)
+    # an intent only DIET knows keeps its share, one only the linear model knows too
+    assert _ranking(message)["diet_only_intent"] == pytest.approx(0.025, abs=1e-12)
+    assert _ranking(message)["check_balance"] == pytest.approx(
+        0.5 * linear["check_balance"], abs=1e-12
+    )
+    assert message.get("intent") == ranking[0]
+    assert message.get("intent")["name"] == "request_refund"  # DIET said greet
+    assert sum(_ranking(message).values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
+def test_diet_weight_sets_the_shares(tmp_path: Path, weight: float) -> None:
+    component = _trained(tmp_path, diet_weight=weight)
+    text = "hello, I need a refund"
+    (linear,) = component.linear_probabilities([text])
+
+    (message,) = component.process([_message(text, DIET)])
+
+    for intent, confidence in _ranking(message).items():
+        assert confidence == pytest.approx(
+            weight * DIET.get(intent, 0.0) + (1 - weight) * linear.get(intent, 0.0),
+            abs=1e-12,
+        )
+    if weight == 1.0:
+        assert message.get("intent") == {"name": "greet", "confidence": 0.55}
+
+
+def test_ranking_is_cut_to_ranking_length(tmp_path: Path) -> None:
+    component = _trained(tmp_path, ranking_length=2)
+
+    (message,) = component.process([_message("hi there", DIET)])
+
+    ranking = message.get("intent_ranking")
+    assert len(ranking) == 2
+    assert ranking[0]["confidence"] >= ranking[1]["confidence"]
+    assert message.get("intent") == ranking[0]
+    assert message.get("intent")["name"] == "greet"
+
+
+def test_messages_without_text_or_ranking_are_untouched(tmp_path: Path) -> None:
+    component = _trained(tmp_path)
+    no_ranking = _message("refund please", None)
+    empty_ranking = _message("refund please", {})
+    no_text = _message(None, DIET)
+    ranked = _message("refund please", DIET)
+    before = [m.as_dict() for m in (no_ranking, empty_ranking, no_text)]
+
+    processed = component.process([no_ranking, empty_ranking, no_text, ranked])
+
+    assert processed == [no_ranking, empty_ranking, no_text, ranked]
+    assert [m.as_dict() for m in processed[:3]] == before
+    assert no_ranking.get("intent") is None
+    assert _ranking(ranked) != DIET
+
+
+def test_persistence_round_trip(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("linear_intent_ensemble")
+    config = {"diet_weight": 0.4, "ranking_length": 0}
+    component = LinearIntentEnsemble.create(config, storage, resource, _context())
+    assert component.train(_training_data()) == resource
+    texts = ["refund please", "hi", "my balance", "zzz qqq"]
+
+    loaded = LinearIntentEnsemble.load(config, storage, resource, _context())
+
+    trained_out = component.process([_message(t, DIET) for t in texts])
+    loaded_out = loaded.process([_message(t, DIET) for t in texts])
+    assert [m.get("intent_ranking") for m in loaded_out] == [
+        m.get("intent_ranking") for m in trained_out
+    ]
+    assert [m.get("intent") for m in loaded_out] == [
+        m.get("intent") for m in trained_out
+    ]
+    with storage.read_from(resource) as directory:
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as arrays:
+            assert arrays["coef"].dtype == np.float32
+            assert arrays["coef"].shape[0] == len(EXAMPLES)
+    assert meta["intents"] == sorted(EXAMPLES)
+
+
+def test_max_features_caps_the_vocabularies(tmp_path: Path) -> None:
+    component = _trained(tmp_path, max_features=7)
+    storage = LocalModelStorage(tmp_path)
+
+    with storage.read_from(Resource("linear_intent_ensemble")) as directory:
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+
+    assert [len(v) for v in meta["vocabularies"]] == [7, 7]
+    assert component.linear_probabilities(["hello"])[0]
+
+
+def test_load_without_persisted_model_leaves_rankings_untouched(
+    tmp_path: Path,
+) -> None:
+    component = LinearIntentEnsemble.load(
+        {}, LocalModelStorage(tmp_path), Resource("never_trained"), _context()
+    )
+    message = _message("refund please", DIET)
+
+    component.process([message])
+
+    assert not component.is_trained
+    assert _ranking(message) == DIET
+
+
+def test_single_intent_data_is_not_trained(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("linear_intent_ensemble")
+    component = LinearIntentEnsemble.create({}, storage, resource, _context())
+
+    component.train(_training_data({"greet": EXAMPLES["greet"]}))
+    loaded = LinearIntentEnsemble.load({}, storage, resource, _context())
+    message = _message("hello", DIET)
+    loaded.process([message])
+
+    assert not component.is_trained and not loaded.is_trained
+    assert _ranking(message) == DIET
+
+
+@pytest.mark.parametrize("weight", [0, 0.0, 0.25, 1, 1.0])
+def test_diet_weight_in_unit_interval_is_valid(tmp_path: Path, weight: Any) -> None:
+    assert _component(tmp_path, diet_weight=weight) is not None
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"diet_weight": -0.1},
+        {"diet_weight": 1.01},
+        {"diet_weight": "0.5"},
+        {"diet_weight": None},
+        {"diet_weight": True},
+        {"C": 0},
+        {"solver": "adam"},
+        {"word_ngram_range": [2, 1]},
+        {"char_ngram_range": [0, 3]},
+        {"ranking_length": -1},
+        {"max_features": 0},
+    ],
+)
+def test_invalid_config_is_rejected(tmp_path: Path, config: Dict[str, Any]) -> None:
+    with pytest.raises(InvalidConfigException):
+        _component(tmp_path, **config)
