@@ -22,6 +22,12 @@ median time of:
   from_events`, the private copies `retrieve` takes, masking the turn's new events,
   and the wrapped store's own read.
 
+A second table compares, on the same SQLite file, Rasa's own `SQLTrackerStore` with
+the project's `NonBlockingSQLTrackerStore` (which rebuilds events with a cached class
+lookup and, with a broker, counts the stored events instead of reading the session
+back): the wrapped store's retrieve, a save's streaming of the new events to a broker,
+and a whole turn through `MaskingTrackerStore` on SQLite with and without a broker.
+
     .venv/bin/python bench/masking_store.py
     .venv/bin/python bench/masking_store.py --sizes 50,200,1000 --repeat 30
 """
@@ -35,12 +41,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rasa.core.brokers.broker import EventBroker  # noqa: E402
-from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore  # noqa: E402
+from rasa.core.tracker_store import (  # noqa: E402
+    InMemoryTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+)
 from rasa.shared.core.domain import Domain  # noqa: E402
 from rasa.shared.core.events import (  # noqa: E402
     ActionExecuted,
@@ -288,11 +298,14 @@ async def measure_size(size: int, repeat: int, directory: Path) -> List[List[str
     return rows
 
 
-def print_table(rows: List[List[str]]) -> None:
+def print_table(
+    rows: List[List[str]],
+    header: Tuple[str, ...] = ("events", "what (median per call)", "before ms", "after ms",
+                               "speed-up"),
+) -> None:
     """Prints rows under a header, columns aligned."""
-    header = ["events", "what (median per call)", "before ms", "after ms", "speed-up"]
-    widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
-    for row in [header, ["-" * w for w in widths]] + rows:
+    widths = [max(len(row[i]) for row in rows + [list(header)]) for i in range(len(header))]
+    for row in [list(header), ["-" * w for w in widths]] + rows:
         cells = [
             cell.ljust(width) if i == 1 else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(row, widths))
@@ -300,15 +313,90 @@ def print_table(rows: List[List[str]]) -> None:
         print("  ".join(cells))
 
 
+def sql_stores(path: Path, broker: bool) -> Dict[str, TrackerStore]:
+    """Rasa's SQL store and the project's on the same SQLite file."""
+    return {
+        "rasa": SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path),
+                                event_broker=SerialisingBroker() if broker else None),
+        "ours": NonBlockingSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path),
+                                           event_broker=SerialisingBroker() if broker else None),
+    }
+
+
+async def measure_sql(size: int, repeat: int, directory: Path) -> List[List[str]]:
+    """Rows comparing Rasa's `SQLTrackerStore` with `NonBlockingSQLTrackerStore`."""
+    figures: Dict[str, Dict[str, float]] = {}
+    for broker in (False, True):
+        path = directory / f"sql-{size}-{'broker' if broker else 'plain'}.db"
+        wrapped = sql_stores(path, broker)
+        masking = {
+            name: MaskingTrackerStore(DOMAIN, wrapped=inner, mask_logs=False,
+                                      allow_memory_fallback=True)
+            for name, inner in wrapped.items()
+        }
+        for name in ("rasa", "ours"):
+            store, inner = masking[name], wrapped[name]
+
+            async def fresh_conversation(index: int, s: MaskingTrackerStore = store,
+                                         n: str = name) -> Text:
+                sender = f"{n}-{broker}-{size}-{index}"
+                await seed(s, sender, size)
+                return sender
+
+            async def one_turn(sender: Text, s: MaskingTrackerStore = store) -> None:
+                tracker = await s.retrieve(sender)
+                add_turn(tracker)
+                await s.save(tracker)
+
+            label = f"turn (retrieve + save), sqlite{'+broker' if broker else ''}"
+            figures.setdefault(label, {})[name] = await timed(
+                repeat, fresh_conversation, one_turn
+            )
+            if not broker:
+                continue
+
+            async def retrieve(sender: Text, w: TrackerStore = inner) -> None:
+                await w.retrieve(sender)
+
+            async def turn_to_stream(index: int, s: MaskingTrackerStore = store,
+                                     n: str = name) -> DialogueStateTracker:
+                sender = await fresh_conversation(index, s, n)
+                tracker = await s.retrieve(sender)
+                add_turn(tracker)
+                return s.masked_copy(tracker)
+
+            async def stream(tracker: DialogueStateTracker, w: TrackerStore = inner) -> None:
+                await w.stream_events(tracker)
+
+            figures.setdefault(f"wrapped store: retrieve of {size} events", {})[name] = (
+                await timed(repeat, fresh_conversation, retrieve)
+            )
+            figures.setdefault(
+                f"wrapped store: stream_events of a save ({EVENTS_PER_TURN} new)", {}
+            )[name] = await timed(repeat, turn_to_stream, stream)
+        wrapped["ours"].close()
+    rows = []
+    for label, by_name in sorted(figures.items(), key=lambda item: item[0].startswith("turn")):
+        rasa, ours = by_name["rasa"], by_name["ours"]
+        rows.append([str(size), label, f"{rasa:.2f}", f"{ours:.2f}", f"{rasa / ours:.1f}x"])
+    return rows
+
+
 async def main_async(sizes: List[int], repeat: int) -> None:
     """Measures every size and prints the table."""
     rows: List[List[str]] = []
+    sql_rows: List[List[str]] = []
     shm = Path("/dev/shm")
     parent = str(shm) if shm.is_dir() else None
     with tempfile.TemporaryDirectory(prefix="masking-store-", dir=parent) as directory:
         for size in sizes:
             rows.extend(await measure_size(size, repeat, Path(directory)))
+            sql_rows.extend(await measure_sql(size, repeat, Path(directory)))
     print_table(rows)
+    print()
+    print("The wrapped SQLite store (after #7 masking): Rasa's own vs the project's")
+    print_table(sql_rows, ("events", "what (median per call)", "Rasa's SQLTrackerStore ms",
+                           "NonBlockingSQLTrackerStore ms", "speed-up"))
 
 
 def main() -> None:

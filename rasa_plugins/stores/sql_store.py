@@ -30,7 +30,16 @@ What it changes against Rasa's `SQLTrackerStore`:
   memory instead;
 - the connection pool checks a connection before using it (`pool_pre_ping`),
   so the first turns after the database came back do not fail on connections
-  it cut; PostgreSQL connections time out after `connect_timeout`.
+  it cut; PostgreSQL connections time out after `connect_timeout`;
+- reading a tracker gives the same tracker as Rasa's store, faster: Rasa's
+  query is built once (the conversation id a bound parameter) and loads only
+  the events' JSON column, and each event class is looked up once per type
+  (`event_classes`), where Rasa walks every `Event` subclass for every event;
+- with an event broker, Rasa's `stream_events` reads the whole stored session
+  back (and rebuilds it) on every save, only to count its events; this one counts
+  the stored rows of the session (the query of Rasa's `_additional_events`) and
+  publishes the tracker's events after them: the same events in the same order,
+  before they are stored, as Rasa does.
 """
 
 import itertools
@@ -54,6 +63,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from rasa_plugins.stores.event_classes import deserialise_events
 from rasa_plugins.stores.offload import Offloader
 
 logger = logging.getLogger(__name__)
@@ -125,10 +135,39 @@ class NonBlockingSQLTrackerStore(SQLTrackerStore):
         self.engine = sa.create_engine(url, **self._engine_kwargs)
         self._connect(db if login_db else None, startup_timeout)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self._prepare_statements()
         # SQLite serialises writers anyway; one thread avoids "database is locked".
         workers = max_workers if self._postgres else 1
         self._calls = Offloader("sql-tracker-store", workers, float(call_timeout))
         TrackerStore.__init__(self, domain, event_broker, **kwargs)
+
+    def _prepare_statements(self) -> None:
+        """Builds Rasa's event queries once, the conversation id a bound parameter.
+
+        Rasa builds its ORM query (`_event_query`) on every call, which costs more
+        than running it. These are that very query, so they select the same rows
+        in the same order: the events of the latest session (or of all sessions)
+        and the number of events of the latest session (`_additional_events`).
+        """
+        sender_id = sa.bindparam("sender_id", type_=sa.String)
+        session = self.sessionmaker()  # builds queries only, never connects
+        try:
+            self._events_statements = {
+                every_session: self._event_query(
+                    session, sender_id, fetch_events_from_all_sessions=every_session
+                )
+                .with_entities(self.SQLEvent.data)
+                .statement
+                for every_session in (False, True)
+            }
+            self._count_statement = (
+                self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+                .with_entities(sa.func.count())
+                .order_by(None)
+                .statement
+            )
+        finally:
+            session.close()
 
     def _engine_options(self, url: Any, connect_timeout: float) -> Dict[Text, Any]:
         options = create_engine_kwargs(url)  # Rasa's pool sizes and schema
@@ -204,13 +243,16 @@ class NonBlockingSQLTrackerStore(SQLTrackerStore):
     def _retrieve_sync(
         self, sender_id: Text, fetch_events_from_all_sessions: bool
     ) -> Optional[DialogueStateTracker]:
+        """Rasa's `SQLTrackerStore._retrieve`, giving the same tracker, faster."""
         with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            rows = session.execute(
+                self._events_statements[fetch_events_from_all_sessions],
+                {"sender_id": sender_id},
             ).all()
-            events = [json.loads(row.data) for row in rows]
-        if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if self.domain and rows:
+            events = deserialise_events(json.loads(data) for (data,) in rows)
+            # What Rasa's `DialogueStateTracker.from_dict` does with them.
+            return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
         return None
 
     async def _retrieve(
@@ -231,11 +273,18 @@ class NonBlockingSQLTrackerStore(SQLTrackerStore):
 
     # ---------------------------------------------------------------- writes
 
+    def _stored_count(self, session: Any, sender_id: Text) -> int:
+        """The number of stored events of the conversation's latest session."""
+        return session.execute(self._count_statement, {"sender_id": sender_id}).scalar_one()
+
+    def _stored_count_sync(self, sender_id: Text) -> int:
+        with self.session_scope() as session:
+            return self._stored_count(session, sender_id)
+
     def _save_sync(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
-            stored = self._event_query(
-                session, tracker.sender_id, fetch_events_from_all_sessions=False
-            ).count()
+            # Rasa's `_additional_events`: the events after those of the session.
+            stored = self._stored_count(session, tracker.sender_id)
             for event in itertools.islice(tracker.events, stored, len(tracker.events)):
                 data = event.as_dict()
                 session.add(
@@ -252,8 +301,29 @@ class NonBlockingSQLTrackerStore(SQLTrackerStore):
                 )
             session.commit()
 
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publishes the tracker's events that are not stored yet to the broker.
+
+        Rasa's `TrackerStore.stream_events` reads the stored session back and
+        publishes the events after its length. Every row this store (or Rasa's)
+        writes is an `Event.as_dict()` that reads back as one event, so that length
+        is the number of stored rows of the session, which `_save_sync` counts too.
+        Same events, same order, same body (`sender_id` plus `Event.as_dict()`, of
+        the masked tracker the masking wrapper saves), one `publish` call each, on
+        the event loop.
+        """
+        if self.event_broker is None:
+            return
+        stored = await self._calls.run(self._stored_count_sync, tracker.sender_id)
+        new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Streams the new events to the broker, then stores them."""
+        """Streams the new events to the broker, then stores them (Rasa's order).
+
+        A broker that fails (e.g. the outbox cannot be written) fails the save
+        before anything is stored: no event is stored without being published.
+        """
         await self.stream_events(tracker)
         await self._calls.run(self._save_sync, tracker)
 

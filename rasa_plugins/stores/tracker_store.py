@@ -46,11 +46,10 @@ fail the turn (`rasa_plugins.stores.no_memory_fallback`; the channels then send
 `utter_assistant_unavailable`). `allow_memory_fallback: true` keeps Rasa's way.
 """
 
-import functools
 import logging
 import pickle
 import weakref
-from typing import Any, Dict, Iterable, List, Optional, Text, Tuple, Type, Union
+from typing import Any, Dict, Iterable, List, Optional, Text, Tuple, Union
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import AwaitableTrackerStore, InMemoryTrackerStore, TrackerStore
@@ -60,6 +59,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_plugins.stores import no_memory_fallback
+from rasa_plugins.stores.event_classes import event_from_dict
 from rasa_plugins.stores.events import mask_event
 from rasa_plugins.stores.sql_store import NonBlockingSQLTrackerStore
 from redaction.logs import install_log_masking
@@ -137,26 +137,6 @@ def _remember(event: Event, masked: Event) -> None:
         pass
 
 
-@functools.lru_cache(maxsize=None)
-def _event_class(type_name: Text) -> Optional[Type[Event]]:
-    # `Event.from_parameters` walks every Event subclass per event (~40 µs).
-    return Event.resolve_by_type(type_name)
-
-
-def _event_from_dict(parameters: Dict[Text, Any]) -> Event:
-    """`Event.from_parameters`, with the event class looked up once per type.
-
-    Raises:
-        ValueError: The dictionary names no event type Rasa knows.
-    """
-    type_name = parameters.get("event")
-    event_class = _event_class(type_name) if type_name else None
-    event = event_class._from_parameters(parameters) if event_class else None
-    if event is None:
-        raise ValueError(f"Cannot rebuild a masked event of type {type_name!r}.")
-    return event
-
-
 def masked_twin(event: Event) -> Event:
     """Returns the masked copy of a live event, masking it only the first time.
 
@@ -168,7 +148,7 @@ def masked_twin(event: Event) -> Event:
     """
     twin = _twin_of(event)
     if twin is None:
-        twin = _event_from_dict(mask_event(event.as_dict()))
+        twin = event_from_dict(mask_event(event.as_dict()))
         _remember(event, twin)
     return twin
 
