@@ -187,6 +187,27 @@ async def seed(store: TrackerStore, sender: Text, size: int) -> None:
     await store.save(DialogueStateTracker.from_events(sender, conversation(size), DOMAIN.slots))
 
 
+async def new_conversation(store: TrackerStore, prefix: Text, size: int, index: int) -> Text:
+    """Stores a fresh `size`-event conversation and returns its sender id."""
+    sender = f"{prefix}-{size}-{index}"
+    await seed(store, sender, size)
+    return sender
+
+
+async def timed_turn(repeat: int, store: MaskingTrackerStore, prefix: Text, size: int) -> float:
+    """Median ms of one turn (retrieve, add a turn, save) on fresh `size`-event conversations."""
+
+    async def fresh_conversation(index: int) -> Text:
+        return await new_conversation(store, prefix, size, index)
+
+    async def one_turn(sender: Text) -> None:
+        tracker = await store.retrieve(sender)
+        add_turn(tracker)
+        await store.save(tracker)
+
+    return await timed(repeat, fresh_conversation, one_turn)
+
+
 def stores(directory: Path, kind: str) -> Dict[str, MaskingTrackerStore]:
     """The `before` and `after` stores around a wrapped store of `kind`."""
     built = {}
@@ -242,20 +263,10 @@ async def measure_size(size: int, repeat: int, directory: Path) -> List[List[str
     for kind in ("memory", "sqlite", "sqlite+broker"):
         pair = memory if kind == "memory" else stores(directory, kind)
         for name, store in pair.items():
-
-            async def fresh_conversation(index: int, s: MaskingTrackerStore = store,
-                                         n: str = name) -> Text:
-                sender = f"{n}-{kind}-{size}-{index}"
-                await seed(s, sender, size)
-                return sender
-
-            async def one_turn(sender: Text, s: MaskingTrackerStore = store) -> None:
-                tracker = await s.retrieve(sender)
-                add_turn(tracker)
-                await s.save(tracker)
-
             label = f"turn (retrieve + save), {kind}"
-            figures.setdefault(label, {})[name] = await timed(repeat, fresh_conversation, one_turn)
+            figures.setdefault(label, {})[name] = await timed_turn(
+                repeat, store, f"{name}-{kind}", size
+            )
         for store in pair.values():
             close = getattr(store.wrapped, "close", None)
             if close is not None:
@@ -336,24 +347,16 @@ async def measure_sql(size: int, repeat: int, directory: Path) -> List[List[str]
         }
         for name in ("rasa", "ours"):
             store, inner = masking[name], wrapped[name]
-
-            async def fresh_conversation(index: int, s: MaskingTrackerStore = store,
-                                         n: str = name) -> Text:
-                sender = f"{n}-{broker}-{size}-{index}"
-                await seed(s, sender, size)
-                return sender
-
-            async def one_turn(sender: Text, s: MaskingTrackerStore = store) -> None:
-                tracker = await s.retrieve(sender)
-                add_turn(tracker)
-                await s.save(tracker)
-
             label = f"turn (retrieve + save), sqlite{'+broker' if broker else ''}"
-            figures.setdefault(label, {})[name] = await timed(
-                repeat, fresh_conversation, one_turn
+            figures.setdefault(label, {})[name] = await timed_turn(
+                repeat, store, f"{name}-{broker}", size
             )
             if not broker:
                 continue
+
+            async def fresh_conversation(index: int, s: MaskingTrackerStore = store,
+                                         n: str = name) -> Text:
+                return await new_conversation(s, f"{n}-stream", size, index)
 
             async def retrieve(sender: Text, w: TrackerStore = inner) -> None:
                 await w.retrieve(sender)
