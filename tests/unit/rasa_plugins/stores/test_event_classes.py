@@ -19,7 +19,6 @@ from rasa.shared.core.events import (
 
 from rasa_plugins.stores.event_classes import (
     deserialise_events,
-    event_class,
     event_from_dict,
     event_from_parameters,
 )
@@ -60,20 +59,11 @@ def test_unknown_types_raise_as_in_rasa() -> None:
         event_from_dict({"text": "no type"})
 
 
-def test_the_class_of_a_type_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    event_class.cache_clear()
-    lookups: List[str] = []
-    original = Event.resolve_by_type
-
-    def counting(type_name: str, default: Any = None) -> Any:
-        lookups.append(type_name)
-        return original(type_name, default)
-
-    monkeypatch.setattr(Event, "resolve_by_type", staticmethod(counting))
+def test_the_class_of_a_type_is_looked_up_once(class_lookups: List[str]) -> None:
     for _ in range(3):
         deserialise_events(_stored())
 
-    assert sorted(lookups) == sorted({event["event"] for event in _stored()})
+    assert sorted(class_lookups) == sorted({event["event"] for event in _stored()})
 
 
 def test_a_non_text_type_gets_rasa_s_error() -> None:
