@@ -5,10 +5,14 @@ in place of a load balancer such as nginx (deploy/ has that configuration):
 
 - every HTTP request goes to the next replica in turn (per request, not per
   connection, and no stickiness: the replicas share every conversation);
-- a request is retried on the next replica only when connecting to a replica
+- a request is retried on the next replica when connecting to a replica
   failed (refused, unreachable): it never reached that replica. Once a request
-  was sent it is never sent again, since the replica may have processed it; a
-  failure then is a 502 naming the replica;
+  was sent it is sent again only if it carries an `Idempotency-Key` header (the
+  REST channel then answers a repeat from the tracker instead of processing it
+  twice, see `rasa_plugins.channels.repeated_messages`), once, when the replica
+  dropped the connection (not on a timeout: the replica may still be at it).
+  Otherwise the replica may have processed it, and the failure is a 502 naming
+  the replica;
 - when no replica accepts the connection the answer is a 502 saying so;
 - WebSocket upgrades (socket.io) are passed through to one replica for the
   life of the connection; long-polling cannot work per-request, so clients
@@ -37,6 +41,7 @@ from multidict import CIMultiDict
 logger = logging.getLogger(__name__)
 
 STATUS_PATH = "/_proxy/status"
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 SERVED_BY_HEADER = "X-Served-By"
 DEFAULT_CONNECT_TIMEOUT = 3.0
 #: Above a Rasa turn's worst case (the action call timeout is 50 s).
@@ -81,7 +86,8 @@ class Replica:
         requests: HTTP requests it answered.
         websockets: WebSocket connections opened to it.
         refused: Connection attempts that failed (the request went elsewhere).
-        failed: Requests that failed after being sent (answered 502).
+        failed: Requests that failed after being sent (answered 502, or retried).
+        retried: Of `failed`, keyed requests sent again to the next replica.
     """
 
     name: str
@@ -90,6 +96,7 @@ class Replica:
     websockets: int = 0
     refused: int = 0
     failed: int = 0
+    retried: int = 0
 
     def as_dict(self) -> Dict[str, object]:
         """The replica's status entry."""
@@ -100,6 +107,7 @@ class Replica:
             "websockets": self.websockets,
             "refused": self.refused,
             "failed": self.failed,
+            "retried": self.retried,
         }
 
 
@@ -243,6 +251,7 @@ class RoundRobinProxy:
             total=self.request_timeout, sock_connect=self.connect_timeout
         )
         refused: List[str] = []
+        may_resend = IDEMPOTENCY_KEY_HEADER in request.headers
         for replica in self.rotation():
             try:
                 async with self.session.request(
@@ -269,6 +278,10 @@ class RoundRobinProxy:
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 replica.failed += 1
                 logger.warning("%s failed after the request was sent: %r", replica.name, error)
+                if may_resend and not isinstance(error, asyncio.TimeoutError):
+                    may_resend = False  # once: a second failure is the answer
+                    replica.retried += 1
+                    continue
                 return _bad_gateway(
                     f"{replica.name} failed after the request was sent "
                     f"({type(error).__name__}); not retried, it may have been processed",

@@ -3,7 +3,9 @@
 1. rate limit: a too fast sender gets `utter_slow_down`; the message goes no further;
 2. never silent: the rest runs with a deadline; silence becomes an apology;
 3. slash guard: a typed `/intent{...}` that no offered button matches becomes text;
-4. Rasa's own handling (NLU, policies, actions).
+4. repeated messages: a message the client sends again with the same key gets
+   its stored answer instead of a second turn;
+5. Rasa's own handling (NLU, policies, actions).
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from rasa_plugins.channels.rate_limit import (
     RateLimitGuard,
     message_limiter_from_settings,
 )
+from rasa_plugins.channels.repeated_messages import RepeatedMessageGuard
 from rasa_plugins.channels.slash_guard import SlashGuard
 
 if TYPE_CHECKING:
@@ -37,11 +40,13 @@ class ChannelGuards:
         slash_guard: Guard against typed intents.
         never_silent: Deadline of a turn, and the apology for silence.
         rate_limit: Per-sender rate limit; `None` for none.
+        repeated: Answers a message sent again from the tracker.
     """
 
     slash_guard: SlashGuard = field(default_factory=SlashGuard)
     never_silent: NeverSilentGuard = field(default_factory=NeverSilentGuard)
     rate_limit: Optional[RateLimitGuard] = None
+    repeated: RepeatedMessageGuard = field(default_factory=RepeatedMessageGuard)
 
     @classmethod
     def from_settings(cls, slash_guard: SlashGuard) -> "ChannelGuards":
@@ -78,7 +83,8 @@ class ChannelGuards:
         Returns:
             The handler for the channel: `handler(message, *extra_rate_keys)`.
         """
-        handle = self.never_silent.wrap(self.slash_guard.wrap(on_new_message, agent), agent)
+        once = self.repeated.wrap(on_new_message, agent)
+        handle = self.never_silent.wrap(self.slash_guard.wrap(once, agent), agent)
         if self.rate_limit is not None:
             return self.rate_limit.wrap(handle, agent)
 

@@ -12,6 +12,11 @@ from rasa_plugins import settings
 from rasa_plugins.channels.credentials import slash_guard_from, verifier_from
 from rasa_plugins.channels.guards import ChannelGuards
 from rasa_plugins.channels.identity import IdentityVerifier
+from rasa_plugins.channels.repeated_messages import (
+    CLIENT_MESSAGE_ID,
+    IDEMPOTENCY_KEY_HEADER,
+    client_message_id,
+)
 from rasa_plugins.channels.slash_guard import SlashGuard, agent_of
 
 logger = logging.getLogger(__name__)
@@ -26,8 +31,10 @@ class SignedRestInput(RestInput):
     empty without a token. Client-sent `metadata` is ignored so that it can never
     claim an identity. Typed `/intent{...}` messages only pass when they are a
     button the bot offered (see `slash_guard`); each sender has a message rate
-    (see `rate_limit`), and a turn that stays silent gets an apology within
-    seconds (see `never_silent`).
+    (see `rate_limit`), a turn that stays silent gets an apology within
+    seconds (see `never_silent`), and a request sent again with the same
+    `Idempotency-Key` header gets the first one's answer instead of a second
+    turn (see `repeated_messages`).
 
     Configured in `credentials.yml`:
 
@@ -108,9 +115,15 @@ class SignedRestInput(RestInput):
             request: The incoming webhook request.
 
         Returns:
-            Metadata for the `UserMessage` (see `IdentityVerifier.metadata_for`).
+            Metadata for the `UserMessage` (see `IdentityVerifier.metadata_for`),
+            plus the client's message key for the repeated-message guard, which
+            removes it before the message is stored.
         """
-        return self.verifier.metadata_for(request.headers.get("Authorization"))
+        metadata = self.verifier.metadata_for(request.headers.get("Authorization"))
+        key = client_message_id(request.headers.get(IDEMPOTENCY_KEY_HEADER))
+        if key is None:
+            return metadata
+        return {**(metadata or {}), CLIENT_MESSAGE_ID: key}
 
     def _extract_input_channel(self, request: Request) -> Text:
         # Clients may not pose as another channel; the tracker always says "rest".

@@ -22,13 +22,21 @@ away are replaced by the first command after it is back), and releases a
 ticket it could not release because Redis was gone as soon as Redis returns
 (otherwise the conversation would wait for the ticket's 60 s lifetime).
 
+Rasa's ticket operations read the lock, change it and write it back in three
+commands: two replicas taking the same conversation's lock at the same moment
+both read "no tickets" and both get ticket 0, and both run their turn at once
+(seen with one message sent to both replicas). Here each read-change-write is
+one Redis transaction (WATCH/MULTI/EXEC, redone when another process wrote the
+lock in between), so tickets are unique across processes.
+
 It is a `RedisLockStore`, so `SANIC_WORKERS` > 1 is allowed as with Rasa's.
 """
 
 import asyncio
+import json
 import logging
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Dict, Optional, Set, Text
+from typing import Any, AsyncGenerator, Callable, Dict, Optional, Set, Text, Tuple, TypeVar
 
 import redis
 from rasa.core.lock import TicketLock
@@ -40,6 +48,8 @@ from redis.retry import Retry
 from rasa_plugins.stores.offload import Offloader
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_SOCKET_TIMEOUT_SECONDS = 1.0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 1.0
@@ -122,6 +132,74 @@ class ResilientRedisLockStore(RedisLockStore):
         self.address = f"{host}:{port}"
         self._calls = Offloader("redis-lock-store", max_workers, call_timeout)
         self._pending_releases: Set["asyncio.Task[None]"] = set()
+
+    def _change_atomically(
+        self,
+        conversation_id: Text,
+        change: Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]],
+    ) -> T:
+        """Reads, changes and writes a conversation's lock as one Redis transaction.
+
+        Args:
+            conversation_id: The conversation.
+            change: Gets the stored lock (or `None`), returns the lock to store
+                (`None` deletes it) and a result. Called again if another
+                process wrote the lock meanwhile.
+
+        Returns:
+            The result of the `change` that was stored.
+        """
+        key = self.key_prefix + conversation_id
+
+        def apply(pipe: Any) -> T:
+            serialised = pipe.get(key)
+            stored = TicketLock.from_dict(json.loads(serialised)) if serialised else None
+            changed, result = change(stored)
+            pipe.multi()
+            if changed is None:
+                pipe.delete(key)
+            else:
+                pipe.set(key, changed.dumps())
+            return result
+
+        return self.red.transaction(apply, key, value_from_callable=True)
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        """Issues the next ticket of the conversation's lock (atomically).
+
+        Raises:
+            LockError: Redis failed.
+        """
+
+        def issue(stored: Optional[TicketLock]) -> Tuple[Optional[TicketLock], int]:
+            lock = stored or TicketLock(conversation_id)
+            return lock, lock.issue_ticket(lock_lifetime)
+
+        try:
+            return self._change_atomically(conversation_id, issue)
+        except Exception as error:
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def update_lock(self, conversation_id: Text) -> None:
+        """Removes the lock's expired tickets (atomically)."""
+
+        def prune(stored: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+            if stored is not None:
+                stored.remove_expired_tickets()
+            return stored, None
+
+        self._change_atomically(conversation_id, prune)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        """Removes a served ticket, and the lock once no ticket is left (atomically)."""
+
+        def finish(stored: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+            if stored is None:
+                return None, None
+            stored.remove_ticket_for(ticket_number)
+            return (stored if stored.is_someone_waiting() else None), None
+
+        self._change_atomically(conversation_id, finish)
 
     async def ping(self) -> None:
         """Checks that Redis answers (readiness).

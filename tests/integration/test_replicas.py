@@ -11,8 +11,11 @@ the one action server, and the proxy sending each request to the next replica.
   and the Redis lock store was used for every turn.
 - An agent's reply sent through either replica reaches the customer's socket.io
   connection, wherever it is.
+- A message sent again with the same `Idempotency-Key`, to the other replica
+  or to both at once, is in the conversation once and gets the same answer.
 - One replica is stopped (SIGTERM) in the middle of 20 conversations: every
-  message is still answered, by the other replica, with the full history.
+  message is still answered, by the other replica, with the full history (a
+  request the stopping replica dropped is sent on by the proxy under its key).
 
 Skipped when PostgreSQL, Redis or RabbitMQ does not answer. Figures (latency,
 share per replica, events compared) go to results/replicas/figures.json.
@@ -25,6 +28,7 @@ import json
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
@@ -229,6 +233,41 @@ async def _socket_scenario(prod: ProductionStack, token: str) -> List[str]:
         await client.close()
 
 
+def _post_keyed(replica_url: str, token: str, sender: str, text: str, key: str) -> List[Any]:
+    response = requests.post(
+        f"{replica_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text[:300]
+    return list(response.json())
+
+
+@pytest.mark.timeout(300)
+def test_a_message_sent_again_to_either_replica_is_one_turn_with_one_answer(
+    prod: ProductionStack, scripts: List[Tuple[str, List[Turn]]]
+) -> None:
+    token, turns = scripts[0]
+    balance = next(turn for turn in turns if turn.expect and "balance" in turn.text)
+    first_url, second_url = prod.replica_urls
+    sender, key = new_sender("resent"), uuid.uuid4().hex
+
+    first = _post_keyed(first_url, token, sender, balance.text, key)
+    again = _post_keyed(second_url, token, sender, balance.text, key)
+    # Both at once, one to each replica: one waits for the other's lock.
+    later_key = uuid.uuid4().hex
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda url: _post_keyed(url, token, sender, "thanks", later_key), prod.replica_urls))
+
+    assert first and again == first
+    assert balance.expect in " ".join(str(reply.get("text")) for reply in first)
+    assert both[0] and both[0] == both[1]
+    users = [e for e in tracker_store_events(prod)[sender] if e.get("event") == "user"]
+    assert [(u["text"], u["message_id"]) for u in users] == [(balance.text, key), ("thanks", later_key)]
+    FIGURES["resent_message"] = {"replies": len(first), "stored_user_messages": len(users)}
+
+
 @pytest.mark.timeout(420)
 def test_stopping_a_replica_mid_run_loses_no_conversation(
     prod: ProductionStack, scripts: List[Tuple[str, List[Turn]]]
@@ -265,6 +304,7 @@ def test_stopping_a_replica_mid_run_loses_no_conversation(
         "messages_after_stop": len(after_stop),
         "proxy_refused_by_stopped_replica": status[victim]["refused"],
         "proxy_failed_after_sending": sum(r["failed"] for r in status.values()),
+        "proxy_resent_under_key": sum(r["retried"] for r in status.values()),
         "reply_seconds": latency_figures(runs),
     }
     assert reply_problems(runs, NOT_ANSWERS) == []

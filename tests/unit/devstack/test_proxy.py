@@ -45,7 +45,7 @@ def _echo_app(name: str, seen: List[Tuple[str, str, bytes]]) -> web.Application:
         seen.append((request.method, request.rel_url.raw_path_qs, body))
         if request.path == "/slow":
             await asyncio.sleep(float(request.query.get("s", "5")))
-        if request.path == "/drop":
+        if request.path == "/drop" or request.path == f"/drop-on-{name}":
             assert request.transport is not None
             request.transport.close()  # dies after the request was sent
             await asyncio.sleep(1)
@@ -184,6 +184,44 @@ def test_a_failure_after_sending_is_not_retried() -> None:
         assert proxy.replicas[0].failed == 1
 
     _run(["a", "b"], scenario)
+
+
+KEYED = {"Idempotency-Key": "msg-0001-retry-test"}
+
+
+def test_a_keyed_request_dropped_after_sending_goes_once_to_the_next_replica() -> None:
+    async def scenario(url: str, proxy: RoundRobinProxy, seen: list) -> None:
+        async with aiohttp.ClientSession(timeout=TIMEOUT) as client:
+            async with client.post(f"{url}/drop-on-a", data=b"pay", headers=KEYED) as response:
+                assert response.status == 201
+                assert response.headers[SERVED_BY_HEADER] == "b"
+                assert (await response.json())["body"] == "pay"
+        assert [len(record) for record in seen] == [1, 1]
+        assert (proxy.replicas[0].failed, proxy.replicas[0].retried) == (1, 1)
+
+    _run(["a", "b"], scenario)
+
+
+def test_a_keyed_request_is_resent_only_once() -> None:
+    async def scenario(url: str, proxy: RoundRobinProxy, seen: list) -> None:
+        async with aiohttp.ClientSession(timeout=TIMEOUT) as client:
+            async with client.post(f"{url}/drop", data=b"pay", headers=KEYED) as response:
+                assert response.status == 502
+                assert response.headers[SERVED_BY_HEADER] == "b"
+        assert [len(record) for record in seen] == [1, 1, 0]  # c never saw it
+        assert [r.retried for r in proxy.replicas] == [1, 0, 0]
+
+    _run(["a", "b", "c"], scenario)
+
+
+def test_a_keyed_request_that_times_out_is_not_resent() -> None:
+    async def scenario(url: str, proxy: RoundRobinProxy, seen: list) -> None:
+        async with aiohttp.ClientSession(timeout=TIMEOUT) as client:
+            async with client.get(f"{url}/slow?s=3", headers=KEYED) as response:
+                assert response.status == 502
+        assert [len(record) for record in seen] == [1, 0]  # may still be at it
+
+    _run(["a", "b"], scenario, request_timeout=0.5)
 
 
 def test_a_slow_replica_times_out_without_a_retry() -> None:

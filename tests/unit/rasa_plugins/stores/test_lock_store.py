@@ -11,6 +11,7 @@ import asyncio
 import socket
 import threading
 import time
+import uuid
 from typing import Dict, Iterator, Optional
 
 import pytest
@@ -25,13 +26,34 @@ from rasa_plugins.stores.lock_store import ResilientRedisLockStore
 pytestmark = pytest.mark.timeout(60)
 
 
+class FakePipeline:
+    """A transaction of `FakeRedis`: reads at once, writes when executed."""
+
+    def __init__(self, redis_: "FakeRedis") -> None:
+        self.redis = redis_
+        self.writes: list = []
+
+    def get(self, key: str) -> Optional[bytes]:
+        return self.redis.get(key)
+
+    def multi(self) -> None:
+        pass
+
+    def set(self, key: str, value: str) -> None:
+        self.writes.append(lambda: self.redis.set(key, value))
+
+    def delete(self, key: str) -> None:
+        self.writes.append(lambda: self.redis.delete(key))
+
+
 class FakeRedis:
-    """The four Redis commands the lock store uses; `down` makes them all fail."""
+    """The Redis commands the lock store uses; `down` makes them all fail."""
 
     def __init__(self) -> None:
         self.data: Dict[str, bytes] = {}
         self.down = False
         self.calls_by_thread: Dict[str, int] = {}
+        self._transactions = threading.Lock()
 
     def _call(self) -> None:
         name = threading.current_thread().name
@@ -54,6 +76,15 @@ class FakeRedis:
     def ping(self) -> bool:
         self._call()
         return True
+
+    def transaction(self, func, *watches: str, value_from_callable: bool = False):  # type: ignore[no-untyped-def]
+        # One thread at a time stands in for Redis's WATCH/MULTI/EXEC.
+        with self._transactions:
+            pipe = FakePipeline(self)
+            value = func(pipe)
+            for write in pipe.writes:
+                write()
+        return value if value_from_callable else None
 
 
 def _store(**kwargs: object) -> tuple[ResilientRedisLockStore, FakeRedis]:
@@ -241,3 +272,73 @@ def test_a_call_past_call_timeout_fails_even_if_redis_never_answers(silent_port:
 
     assert asyncio.run(scenario()) < 1.5
 
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A fresh key prefix on the local Redis (skipped without one), removed afterwards."""
+    client = redis.Redis(host="127.0.0.1", port=6379, db=1, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"locktest{uuid.uuid4().hex[:10]}"
+    try:
+        yield prefix
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
+def test_two_replicas_taking_one_conversation_lock_at_once_never_hold_it_together(
+    redis_prefix: str,
+) -> None:
+    # Two stores are two Rasa replicas; each Redis call runs in its store's threads.
+    replicas = [
+        ResilientRedisLockStore(host="127.0.0.1", port=6379, key_prefix=redis_prefix)
+        for _ in range(2)
+    ]
+    holders: list = []
+    overlaps: list = []
+
+    async def turn(number: int) -> None:
+        async with replicas[number % 2].lock("c1", wait_time_in_seconds=0.005):
+            holders.append(number)
+            if len(holders) > 1:
+                overlaps.append(list(holders))
+            await asyncio.sleep(0.002)
+            holders.remove(number)
+
+    async def scenario() -> None:
+        await asyncio.gather(*(turn(number) for number in range(40)))
+
+    asyncio.run(scenario())
+
+    assert overlaps == []
+    probe = redis.Redis(host="127.0.0.1", port=6379, db=1)
+    assert list(probe.scan_iter(f"{redis_prefix}:*")) == []  # every ticket released
+
+
+def test_tickets_issued_at_once_by_two_replicas_are_all_different(redis_prefix: str) -> None:
+    # Rasa's own read-change-write gave 60 distinct numbers for 200 tickets here.
+    replicas = [
+        ResilientRedisLockStore(host="127.0.0.1", port=6379, key_prefix=redis_prefix)
+        for _ in range(2)
+    ]
+    tickets: list = []
+    start = threading.Barrier(8)
+
+    def issue(worker: int) -> None:
+        start.wait()
+        for _ in range(25):
+            tickets.append(replicas[worker % 2].issue_ticket("c1", 60))
+
+    threads = [threading.Thread(target=issue, args=(worker,)) for worker in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert len(tickets) == 200
+    assert sorted(tickets) == list(range(200))
