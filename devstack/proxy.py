@@ -41,6 +41,7 @@ from multidict import CIMultiDict
 logger = logging.getLogger(__name__)
 
 STATUS_PATH = "/_proxy/status"
+#: The header `rasa_plugins.channels.repeated_messages` reads (the proxy imports no Rasa).
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 SERVED_BY_HEADER = "X-Served-By"
 DEFAULT_CONNECT_TIMEOUT = 3.0

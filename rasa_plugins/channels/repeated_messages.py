@@ -13,15 +13,15 @@ first request waits for it, then finds it in the tracker. If the first turn
 never got stored (its replica died before saving), the retry is processed.
 
 A key only replays to the same verified customer (`verified_customer_id` of
-both requests, or neither, anonymous), so a key seen in one conversation never shows its answer
-to anyone else. A key that is not 8 to 128 characters of `A-Z a-z 0-9 . _ : -`
+both requests, or neither: anonymous), so a key seen in one conversation never
+shows its answer to anyone else. A key that is not 8 to 128 characters of `A-Z a-z 0-9 . _ : -`
 is ignored (the message is processed as one without a key).
 """
 
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -61,40 +61,35 @@ def client_message_id(value: Optional[Text]) -> Optional[Text]:
     return None
 
 
-def answer_to(tracker: "DialogueStateTracker", message_id: Text) -> Optional[List[BotUttered]]:
-    """The bot messages that answered a stored customer message.
+def stored_turn(
+    tracker: "DialogueStateTracker", message_id: Text
+) -> Optional[Tuple[UserUttered, List[BotUttered]]]:
+    """A stored customer message and the bot messages that answered it.
 
     Args:
         tracker: The conversation.
         message_id: The customer message's id.
 
     Returns:
-        The bot messages between that message and the customer's next one
+        The message and the bot messages between it and the customer's next one
         (possibly none), or `None` when the message is not in the tracker.
     """
-    answer: Optional[List[BotUttered]] = None
+    turn: Optional[Tuple[UserUttered, List[BotUttered]]] = None
     for event in tracker.events:
         if isinstance(event, UserUttered):
-            if answer is not None:
+            if turn is not None:
                 break
             if event.message_id == message_id:
-                answer = []
-        elif answer is not None and isinstance(event, BotUttered):
-            answer.append(event)
-    return answer
+                turn = (event, [])
+        elif turn is not None and isinstance(event, BotUttered):
+            turn[1].append(event)
+    return turn
 
 
 def _customer(metadata: Optional[Dict[Text, Any]]) -> Optional[Text]:
-    return (metadata or {}).get(VERIFIED_CUSTOMER_ID_KEY)
-
-
-def _stored_customer(tracker: "DialogueStateTracker", message_id: Text) -> Optional[Text]:
     # Rasa adds its own keys (model and assistant ids) to the stored metadata:
     # only the verified customer is compared.
-    for event in tracker.events:
-        if isinstance(event, UserUttered) and event.message_id == message_id:
-            return _customer(event.metadata)
-    return None
+    return (metadata or {}).get(VERIFIED_CUSTOMER_ID_KEY)
 
 
 @dataclass
@@ -140,24 +135,24 @@ class RepeatedMessageGuard:
         """
         async with agent.lock_store.lock(message.sender_id):
             tracker = await agent.tracker_store.retrieve(message.sender_id)
-            answer = answer_to(tracker, key) if tracker is not None else None
-            if answer is not None and tracker is not None:
-                if _stored_customer(tracker, key) == _customer(message.metadata):
-                    logger.info(
-                        "Sender %s sent message %s again; replaying its %d replies.",
-                        message.sender_id,
-                        key,
-                        len(answer),
-                    )
-                    for bot in answer:
-                        await message.output_channel.send_response(message.sender_id, bot.message())
-                    return None
+            turn = stored_turn(tracker, key) if tracker is not None else None
+            if turn is None:
+                message.message_id = key
+            elif _customer(turn[0].metadata) == _customer(message.metadata):
+                logger.info(
+                    "Sender %s sent message %s again; replaying its %d replies.",
+                    message.sender_id,
+                    key,
+                    len(turn[1]),
+                )
+                for bot in turn[1]:
+                    await message.output_channel.send_response(message.sender_id, bot.message())
+                return None
+            else:
                 # Someone else's key: no replay; a new message with its own id.
                 logger.warning(
                     "Sender %s reused key %s under another identity; processing as new.",
                     message.sender_id,
                     key,
                 )
-            else:
-                message.message_id = key
             return await agent.processor.handle_message(message)  # type: ignore[union-attr]

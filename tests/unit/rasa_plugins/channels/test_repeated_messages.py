@@ -15,8 +15,8 @@ from rasa_plugins.channels.identity import IdentityVerifier
 from rasa_plugins.channels.repeated_messages import (
     CLIENT_MESSAGE_ID,
     RepeatedMessageGuard,
-    answer_to,
     client_message_id,
+    stored_turn,
 )
 from rasa_plugins.channels.signed_rest import SignedRestInput
 from tests.unit.rasa_plugins.channels.support import KEY, fake_agent, make_token, serve
@@ -182,7 +182,7 @@ def test_client_message_id_accepts_only_well_formed_keys(
     assert client_message_id(value) == expected
 
 
-def test_answer_to_stops_at_the_next_customer_message() -> None:
+def test_stored_turn_stops_at_the_next_customer_message() -> None:
     tracker = DialogueStateTracker.from_events(
         SENDER,
         [
@@ -194,9 +194,12 @@ def test_answer_to_stops_at_the_next_customer_message() -> None:
             UserUttered("c", message_id="k-c"),
         ],
     )
-    assert [b.text for b in answer_to(tracker, "k-a") or []] == ["to a 1", "to a 2"]
-    assert answer_to(tracker, "k-c") == []
-    assert answer_to(tracker, "k-missing") is None
+    first = stored_turn(tracker, "k-a")
+    assert first is not None and first[0].text == "a"
+    assert [b.text for b in first[1]] == ["to a 1", "to a 2"]
+    last = stored_turn(tracker, "k-c")
+    assert last is not None and last[1] == []
+    assert stored_turn(tracker, "k-missing") is None
 
 
 def test_the_rest_channel_answers_a_resent_request_from_the_tracker() -> None:
