@@ -140,19 +140,22 @@ def run_conversations(
     return time.monotonic() - began
 
 
-def send_turn(http: requests.Session, rasa_url: str, run: ConversationRun, text: str) -> Exchange:
+def send_turn(
+    http: requests.Session, rasa_url: str, run: ConversationRun, text: str, key: Optional[str] = None
+) -> Exchange:
     """Sends one message of `run` to the REST webhook; an error is recorded, never raised.
 
-    Each message carries its own `Idempotency-Key`, as a careful REST client's
-    do: the proxy may then send it again to the other replica when the first
-    one drops it, and the replicas answer a repeat without a second turn.
+    Each message carries its own `Idempotency-Key` (`key`, a new one by default),
+    as a careful REST client's do: the proxy may then send it again to the other
+    replica when the first one drops it, and the replicas answer a repeat without
+    a second turn.
     """
     began = time.monotonic()
     try:
         response = http.post(
             f"{rasa_url}/webhooks/rest/webhook",
             json={"sender": run.sender_id, "message": text},
-            headers={"Authorization": f"Bearer {run.token}", "Idempotency-Key": uuid.uuid4().hex},
+            headers={"Authorization": f"Bearer {run.token}", "Idempotency-Key": key or uuid.uuid4().hex},
             timeout=HTTP_TIMEOUT,
         )
     except requests.RequestException as error:

@@ -57,6 +57,7 @@ from tests.integration.replica_load import (
     order_problems,
     reply_problems,
     run_conversations,
+    send_turn,
     served_share,
 )
 from tests.integration.socketio_wire import SocketIOWire
@@ -234,14 +235,9 @@ async def _socket_scenario(prod: ProductionStack, token: str) -> List[str]:
 
 
 def _post_keyed(replica_url: str, token: str, sender: str, text: str, key: str) -> List[Any]:
-    response = requests.post(
-        f"{replica_url}/webhooks/rest/webhook",
-        json={"sender": sender, "message": text},
-        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
-        timeout=120,
-    )
-    assert response.status_code == 200, response.text[:300]
-    return list(response.json())
+    exchange = send_turn(requests.Session(), replica_url, ConversationRun(sender, token, []), text, key)
+    assert exchange.status == 200, exchange.error
+    return exchange.replies
 
 
 @pytest.mark.timeout(300)
