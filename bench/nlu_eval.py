@@ -41,8 +41,10 @@ def ensure_spacy_pipelines(config_path: Path) -> None:
         model = component.get("model") if component.get("name") == "SpacyNLP" else None
         if model and "/" in str(model) and not Path(model).exists():
             from rasa_plugins.spacy_pipeline.build import save_pipeline
+            from rasa_plugins.spacy_pipeline.vectors import WINK_VECTORS_FILE
 
-            save_pipeline(Path(model))
+            vectors = REPO_ROOT / WINK_VECTORS_FILE
+            save_pipeline(Path(model), vectors_file=vectors if vectors.is_file() else None)
 
 
 def train_model(config: Path, data: Path, output_dir: Path) -> Tuple[str, float]:

@@ -71,20 +71,24 @@ BASELINE_NOTE = (
 #: Bump when what a cached prediction holds changes.
 CACHE_VERSION = 1
 CACHE_FILE = "predictions-cache.json"
-MODEL_INPUTS = ["config.yml", "domain.yml", "data", "rasa_plugins", "requirements/rasa.txt"]
 
 
 # ----------------------------------------------------------------- the model
 
 
-def current_model() -> Path:
-    """The model archive of the current config, domain and data."""
+def _train_if_changed() -> Any:
+    """scripts/train_if_changed.py, the one list of the model's inputs."""
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         import train_if_changed
     finally:
         sys.path.pop(0)
-    return train_if_changed.model_path()
+    return train_if_changed
+
+
+def current_model() -> Path:
+    """The model archive of the current config, domain and data."""
+    return _train_if_changed().model_path()
 
 
 def data_state(model: Path) -> Dict[str, Any]:
@@ -97,7 +101,8 @@ def data_state(model: Path) -> Dict[str, Any]:
         )
         return result.stdout
 
-    changed = git("status", "--porcelain", "--", *MODEL_INPUTS).splitlines()
+    inputs = _train_if_changed().INPUTS
+    changed = git("status", "--porcelain", "--", *inputs).splitlines()
     return {
         "commit": git("rev-parse", "--short", "HEAD").strip() or "unknown",
         "uncommitted_inputs": sorted(line[3:] for line in changed if line.strip()),

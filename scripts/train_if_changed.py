@@ -18,7 +18,15 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
-INPUTS = ["config.yml", "domain.yml", "data", "rasa_plugins", "requirements/rasa.txt"]
+INPUTS = [
+    "config.yml",
+    "domain.yml",
+    "data",
+    "rasa_plugins",
+    "requirements/rasa.txt",
+    # the word vectors of the spaCy pipeline
+    "requirements/vectors",
+]
 
 
 def input_files() -> list[pathlib.Path]:

@@ -1,4 +1,4 @@
-"""Builds and saves the project's spaCy pipeline (blank English + entity ruler)."""
+"""Builds and saves the project's spaCy pipeline (entity ruler and word vectors)."""
 
 import argparse
 import hashlib
@@ -17,42 +17,63 @@ from rasa_plugins.spacy_pipeline.tokenizer import (
     US_DOLLAR_PREFIX,
     customize_tokenizer,
 )
+from rasa_plugins.spacy_pipeline.vectors import (
+    DEFAULT_WORD_LIMIT,
+    WINK_VECTORS_FILE,
+    WordVectors,
+    add_vectors,
+    file_digest,
+    read_wink_vectors,
+)
 
 PIPELINE_NAME = "payments_entities"
-PIPELINE_VERSION = "1.0.0"
+PIPELINE_VERSION = "1.1.0"
 ENTITY_LABELS = ("order_id", "amount", "date")
 
 
-def pipeline_fingerprint() -> str:
+def pipeline_fingerprint(
+    vectors_file: Optional[Path] = None, word_limit: int = DEFAULT_WORD_LIMIT
+) -> str:
     """Hashes everything the built pipeline depends on, to skip needless rebuilds."""
     content = {
         "spacy": spacy.about.__version__,
         "version": PIPELINE_VERSION,
         "patterns": entity_ruler_patterns(),
         "tokenizer": [US_DOLLAR_PREFIX, CURRENCY_CODE_SUFFIX],
+        "vectors": [file_digest(vectors_file), word_limit] if vectors_file else None,
     }
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
 
 
-def build_pipeline() -> Language:
+def build_pipeline(
+    vectors: Optional[WordVectors] = None, fingerprint: Optional[str] = None
+) -> Language:
     """Creates the pipeline in memory.
 
+    Args:
+        vectors: Word vectors for `token.vector` (none: the vocabulary has none).
+        fingerprint: Recorded in the meta (default: that of a pipeline without
+            vectors).
+
     Returns:
-        A blank English `Language` whose tokenizer splits glued currency codes and
-        whose `entity_ruler` labels `order_id`, `amount` and `date` spans.
+        A blank English `Language` whose tokenizer splits glued currency codes,
+        whose `entity_ruler` labels `order_id`, `amount` and `date` spans and
+        whose vocabulary holds `vectors`.
     """
     nlp = spacy.blank("en")
     customize_tokenizer(nlp)
     ruler = nlp.add_pipe("entity_ruler", config={"validate": True})
     ruler.add_patterns(entity_ruler_patterns())  # type: ignore[attr-defined]
+    if vectors is not None:
+        add_vectors(nlp, vectors)
     nlp.meta.update(
         {
             "name": PIPELINE_NAME,
             "version": PIPELINE_VERSION,
-            "description": "Rule-based order_id, amount and date entities for the "
-            "payments assistant (no pretrained weights).",
-            "fingerprint": pipeline_fingerprint(),
+            "description": "Rule-based order_id, amount and date entities and "
+            "GloVe word vectors for the payments assistant (no trained weights).",
+            "fingerprint": fingerprint or pipeline_fingerprint(),
         }
     )
     return nlp
@@ -74,6 +95,8 @@ def save_pipeline(
     output_dir: Path,
     force: bool = False,
     report: Callable[[str], None] = print,
+    vectors_file: Optional[Path] = None,
+    word_limit: int = DEFAULT_WORD_LIMIT,
 ) -> bool:
     """Writes the pipeline to `output_dir` unless an identical one is already there.
 
@@ -84,19 +107,23 @@ def save_pipeline(
         output_dir: Directory for `nlp.to_disk` (created if missing).
         force: Rebuilds even when the saved fingerprint matches.
         report: Receives one line per step taken.
+        vectors_file: A wink embeddings JSON file (none: no word vectors).
+        word_limit: How many of its most frequent words to keep.
 
     Returns:
         Whether the pipeline was (re)written.
     """
-    fingerprint = pipeline_fingerprint()
+    fingerprint = pipeline_fingerprint(vectors_file, word_limit)
     if not force and saved_fingerprint(output_dir) == fingerprint:
         report(f"spaCy pipeline in {output_dir} is up to date ({fingerprint[:12]}).")
         return False
-    nlp = build_pipeline()
+    vectors = read_wink_vectors(vectors_file, word_limit) if vectors_file else None
+    nlp = build_pipeline(vectors, fingerprint)
     pattern_count = len(nlp.get_pipe("entity_ruler"))  # type: ignore[arg-type]
+    words = f"{len(vectors.words):,} word vectors" if vectors else "no word vectors"
     report(
         f"Building spaCy pipeline '{PIPELINE_NAME}' (blank 'en', entity_ruler with "
-        f"{pattern_count} patterns for {', '.join(ENTITY_LABELS)})."
+        f"{pattern_count} patterns for {', '.join(ENTITY_LABELS)}, {words})."
     )
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(
@@ -123,6 +150,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument(
         "--force", action="store_true", help="rebuild even if it is up to date"
     )
+    parser.add_argument(
+        "--vectors",
+        type=Path,
+        help=f"wink embeddings JSON for token vectors, e.g. {WINK_VECTORS_FILE}",
+    )
+    parser.add_argument(
+        "--vector-words",
+        type=int,
+        default=DEFAULT_WORD_LIMIT,
+        help="most frequent words of --vectors to keep (default: %(default)s)",
+    )
     arguments = parser.parse_args(list(argv) if argv is not None else None)
-    save_pipeline(arguments.output_dir, force=arguments.force)
+    if arguments.vectors is not None and not arguments.vectors.is_file():
+        parser.error(
+            f"--vectors: {arguments.vectors} not found (make setup installs it)"
+        )
+    save_pipeline(
+        arguments.output_dir,
+        force=arguments.force,
+        vectors_file=arguments.vectors,
+        word_limit=arguments.vector_words,
+    )
     return 0
