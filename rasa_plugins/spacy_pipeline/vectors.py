@@ -75,7 +75,9 @@ def read_wink_vectors(path: Path, limit: int = DEFAULT_WORD_LIMIT) -> WordVector
         position = _skip(text, position, " \n\r\t")
         if text[position] != ":":
             raise ValueError(f"{path}: expected ':' after {word!r} at {position}")
-        values, position = decoder.raw_decode(text, _skip(text, position + 1, " \n\r\t"))
+        values, position = decoder.raw_decode(
+            text, _skip(text, position + 1, " \n\r\t")
+        )
         if not isinstance(values, list) or len(values) < dimensions + 1:
             raise ValueError(
                 f"{path}: the entry of {word!r} has {len(values)} values, "
@@ -118,7 +120,9 @@ def file_digest(path: Path) -> str:
 def _header_int(text: str, key: str, path: Path) -> int:
     match = re.search(rf'"{key}"\s*:\s*(\d+)', text[:_HEADER_BYTES])
     if not match:
-        raise ValueError(f"{path}: no '{key}' in the header; not a wink embeddings file")
+        raise ValueError(
+            f"{path}: no '{key}' in the header; not a wink embeddings file"
+        )
     return int(match.group(1))
 
 

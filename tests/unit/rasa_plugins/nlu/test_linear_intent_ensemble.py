@@ -6,7 +6,6 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 import pytest
-import spacy
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -23,9 +22,7 @@ from rasa_plugins.nlu.linear_intent_ensemble import (
     META_FILE,
     MODEL_FILE,
     LinearIntentEnsemble,
-    WordWeights,
 )
-from rasa_plugins.spacy_pipeline.vectors import WordVectors, add_vectors
 
 CLASS_PATH = "rasa_plugins.nlu.linear_intent_ensemble.LinearIntentEnsemble"
 
@@ -320,35 +317,6 @@ def test_invalid_config_is_rejected(tmp_path: Path, config: Dict[str, Any]) -> N
         _component(tmp_path, **config)
 
 
-# ------------------------------------------------------------- word vectors
-
-# Three directions: refund words, balance words, greetings. "reimburse",
-# "outstanding" and "greetings" are in no training example.
-WORD_VECTORS = {
-    "refund": [1.0, 0.0, 0.0],
-    "money": [0.9, 0.1, 0.0],
-    "reimburse": [0.95, 0.0, 0.05],
-    "balance": [0.0, 1.0, 0.0],
-    "owe": [0.1, 0.9, 0.0],
-    "outstanding": [0.0, 0.95, 0.05],
-    "hello": [0.0, 0.0, 1.0],
-    "hi": [0.05, 0.0, 0.95],
-    "greetings": [0.0, 0.05, 0.95],
-    "my": [0.3, 0.3, 0.3],
-    "please": [0.3, 0.3, 0.4],
-}
-
-
-@pytest.fixture(scope="module")
-def nlp_with_vectors() -> Language:
-    nlp = spacy.blank("en")
-    add_vectors(
-        nlp,
-        WordVectors(tuple(WORD_VECTORS), np.asarray(list(WORD_VECTORS.values()), "f4")),
-    )
-    return nlp
-
-
 def _with_doc(message: Message, nlp: Language) -> Message:
     message.set(SPACY_DOCS[TEXT], nlp(message.get(TEXT).lower()))
     return message
@@ -375,7 +343,9 @@ def test_word_vectors_carry_unseen_synonyms_to_their_intent(
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with_vectors = _trained_with_vectors(tmp_path / "a", nlp_with_vectors)
-    without = _trained_with_vectors(tmp_path / "b", nlp_with_vectors, word_vectors_scale=0)
+    without = _trained_with_vectors(
+        tmp_path / "b", nlp_with_vectors, word_vectors_scale=0
+    )
     unseen = {
         "reimburse": "request_refund",
         "outstanding": "check_balance",
@@ -447,84 +417,6 @@ def test_a_message_without_doc_counts_as_one_without_known_words(
     assert set(without_doc) == set(EXAMPLES)
 
 
-def test_sentence_vector_is_the_idf_weighted_unit_mean(
-    nlp_with_vectors: Language,
-) -> None:
-    weights = WordWeights({"refund": 2.0, "my": 0.5}, unseen=1.0, dimensions=3)
-
-    vector = weights.sentence_vector(nlp_with_vectors("my refund balance qqq"))
-
-    expected = (
-        0.5 * np.asarray(WORD_VECTORS["my"])
-        + 2.0 * np.asarray(WORD_VECTORS["refund"])
-        + 1.0 * np.asarray(WORD_VECTORS["balance"])
-    )
-    np.testing.assert_allclose(vector, expected / np.linalg.norm(expected), rtol=1e-6)
-    assert not weights.sentence_vector(nlp_with_vectors("qqq zzz")).any()
-    assert not weights.sentence_vector(None).any()
-    assert not weights.sentence_vector(spacy.blank("en")("refund")).any()
-    assert WordWeights.from_dict(weights.as_dict()).as_dict() == weights.as_dict()
-
-
-def test_no_word_weights_without_vectors_in_the_docs() -> None:
-    docs = [spacy.blank("en")("refund please"), None]
-
-    assert WordWeights.fit(docs) is None
-    assert WordWeights.fit([]) is None
-
-
-@pytest.mark.parametrize(
-    "typo, word",
-    [
-        ("refnd", "refund"),  # deletion
-        ("reufnd", "refund"),  # transposition
-        ("refind", "refund"),  # replacement
-        ("refuned", "refund"),  # insertion
-        ("ballance", "balance"),
-        ("greetinsg", "greetings"),
-    ],
-)
-def test_a_typo_borrows_the_vector_of_its_word(
-    nlp_with_vectors: Language, typo: str, word: str
-) -> None:
-    weights = WordWeights({}, unseen=1.0, dimensions=3, typo_vocabulary=100)
-
-    assert weights.correction(typo, nlp_with_vectors.vocab.vectors) == word
-    np.testing.assert_allclose(
-        weights.sentence_vector(nlp_with_vectors(typo)),
-        weights.sentence_vector(nlp_with_vectors(word)),
-    )
-
-
-def test_the_most_frequent_word_one_edit_away_wins() -> None:
-    nlp = spacy.blank("en")
-    # "money" is more frequent (earlier row) than "honey"
-    add_vectors(nlp, WordVectors(("money", "honey"), np.eye(2, 3, dtype="f4")))
-    weights = WordWeights({}, unseen=1.0, dimensions=3, typo_vocabulary=2)
-
-    assert weights.correction("ooney", nlp.vocab.vectors) == "money"
-    assert weights.correction("hhoney", nlp.vocab.vectors) == "honey"
-
-
-@pytest.mark.parametrize(
-    "word, typo_vocabulary",
-    [
-        ("refnd", 0),  # correction off
-        ("refnd", 1),  # "refund" is not among the most frequent word(s)
-        ("hii", 100),  # too short to guess
-        ("r3fund", 100),  # not alphabetic
-        ("qqqqqq", 100),  # nothing one edit away
-    ],
-)
-def test_no_correction(nlp_with_vectors: Language, word: str, typo_vocabulary: int) -> None:
-    weights = WordWeights({}, unseen=1.0, dimensions=3, typo_vocabulary=typo_vocabulary)
-    nlp = spacy.blank("en")
-    add_vectors(nlp, WordVectors(("hello", "refund"), np.eye(2, 3, dtype="f4")))
-
-    assert weights.correction(word, nlp.vocab.vectors) is None
-    assert not weights.sentence_vector(nlp(word)).any()
-
-
 def test_a_loaded_model_corrects_typos_as_configured(
     tmp_path: Path, nlp_with_vectors: Language
 ) -> None:
@@ -535,7 +427,9 @@ def test_a_loaded_model_corrects_typos_as_configured(
         _vector_training_data(nlp_with_vectors)
     )
     on = LinearIntentEnsemble.load(config, storage, resource, _context())
-    off = LinearIntentEnsemble.load({"typo_vocabulary": 0}, storage, resource, _context())
+    off = LinearIntentEnsemble.load(
+        {"typo_vocabulary": 0}, storage, resource, _context()
+    )
     docs = [nlp_with_vectors("reimbrse")]
 
     with_correction = on.linear_probabilities(["reimbrse"], docs)[0]
@@ -543,32 +437,3 @@ def test_a_loaded_model_corrects_typos_as_configured(
 
     assert max(with_correction, key=with_correction.get) == "request_refund"
     assert with_correction["request_refund"] > without["request_refund"]
-
-
-@pytest.mark.parametrize(
-    "drawn_out, word",
-    [
-        ("pleeease", "please"),  # runs cut to one letter
-        ("hellooo", "hello"),  # ... or to two
-        ("rrrefund", "refund"),
-        ("errr", None),  # a filler: neither "err" (too short) nor "error"
-    ],
-)
-def test_drawn_out_words_are_cut_not_edited(drawn_out: str, word: Optional[str]) -> None:
-    nlp = spacy.blank("en")
-    vocabulary = ("er", "err", "please", "hello", "error", "refund")
-    add_vectors(nlp, WordVectors(vocabulary, np.eye(6, 3, dtype="f4")))
-    weights = WordWeights({}, unseen=1.0, dimensions=3, typo_vocabulary=6)
-
-    assert weights.correction(drawn_out, nlp.vocab.vectors) == word
-
-
-def test_hesitations_add_nothing_to_the_sentence_vector() -> None:
-    nlp = spacy.blank("en")
-    add_vectors(nlp, WordVectors(("hmm", "umm", "ok", "refund"), np.eye(4, 3, dtype="f4")))
-    weights = WordWeights({}, unseen=1.0, dimensions=3, typo_vocabulary=4)
-
-    assert not weights.sentence_vector(nlp("hmm, ummmm")).any()
-    np.testing.assert_allclose(
-        weights.sentence_vector(nlp("hmm ok")), weights.sentence_vector(nlp("ok"))
-    )
