@@ -46,15 +46,11 @@ def pipeline_fingerprint(
     return hashlib.sha256(encoded).hexdigest()
 
 
-def build_pipeline(
-    vectors: Optional[WordVectors] = None, fingerprint: Optional[str] = None
-) -> Language:
-    """Creates the pipeline in memory.
+def build_pipeline(vectors: Optional[WordVectors] = None) -> Language:
+    """Creates the pipeline in memory (`save_pipeline` adds its fingerprint).
 
     Args:
         vectors: Word vectors for `token.vector` (none: the vocabulary has none).
-        fingerprint: Recorded in the meta (default: that of a pipeline without
-            vectors).
 
     Returns:
         A blank English `Language` whose tokenizer splits glued currency codes,
@@ -71,9 +67,9 @@ def build_pipeline(
         {
             "name": PIPELINE_NAME,
             "version": PIPELINE_VERSION,
-            "description": "Rule-based order_id, amount and date entities and "
-            "GloVe word vectors for the payments assistant (no trained weights).",
-            "fingerprint": fingerprint or pipeline_fingerprint(),
+            "description": "Rule-based order_id, amount and date entities and, when "
+            "built with them, GloVe word vectors for the payments assistant (no "
+            "trained weights).",
         }
     )
     return nlp
@@ -118,7 +114,8 @@ def save_pipeline(
         report(f"spaCy pipeline in {output_dir} is up to date ({fingerprint[:12]}).")
         return False
     vectors = read_wink_vectors(vectors_file, word_limit) if vectors_file else None
-    nlp = build_pipeline(vectors, fingerprint)
+    nlp = build_pipeline(vectors)
+    nlp.meta["fingerprint"] = fingerprint
     pattern_count = len(nlp.get_pipe("entity_ruler"))  # type: ignore[arg-type]
     words = f"{len(vectors.words):,} word vectors" if vectors else "no word vectors"
     report(
