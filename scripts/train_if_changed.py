@@ -26,6 +26,8 @@ INPUTS = [
     "requirements/rasa.txt",
     # the word vectors of the spaCy pipeline
     "requirements/vectors",
+    # the sentence encoder's weights
+    "requirements/sentence-encoder.txt",
 ]
 
 

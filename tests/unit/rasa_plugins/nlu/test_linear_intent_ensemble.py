@@ -138,6 +138,10 @@ def test_default_config() -> None:
     assert config["word_vectors_scale"] == 2.0
     assert config["typo_vocabulary"] == 50_000
     assert config["ranking_length"] == 10
+    assert config["sentence_encoder_scale"] == 0.0
+    assert config["sentence_encoder_model"] is None
+    assert config["encoder_skip_confidence"] == 0.95
+    assert config["filler_confidence"] == 0.3
 
 
 def test_linear_model_learns_the_intents(tmp_path: Path) -> None:
@@ -310,6 +314,13 @@ def test_diet_weight_in_unit_interval_is_valid(tmp_path: Path, weight: Any) -> N
         {"word_vectors_scale": "2"},
         {"typo_vocabulary": -1},
         {"typo_vocabulary": 1.5},
+        {"sentence_encoder_scale": -0.5},
+        {"sentence_encoder_scale": None},
+        {"encoder_skip_confidence": 1.5},
+        {"encoder_skip_confidence": -0.1},
+        {"encoder_skip_confidence": "0.9"},
+        {"filler_confidence": 1.2},
+        {"filler_confidence": None},
     ],
 )
 def test_invalid_config_is_rejected(tmp_path: Path, config: Dict[str, Any]) -> None:
@@ -437,3 +448,168 @@ def test_a_loaded_model_corrects_typos_as_configured(
 
     assert max(with_correction, key=with_correction.get) == "request_refund"
     assert with_correction["request_refund"] > without["request_refund"]
+
+
+class CountingEncoder:
+    """A stand-in for the sentence encoder: a keyword vector, and a call log."""
+
+    dimension = 3
+    KEYWORDS = (("money", "cash", "reimburse"), ("owe", "outstanding"), ("hey",))
+
+    def __init__(self) -> None:
+        self.encoded: List[str] = []
+
+    def encode(self, texts: List[str], batch_size: int = 32) -> np.ndarray:
+        self.encoded += list(texts)
+        vectors = np.array(
+            [
+                [float(any(word in text for word in words)) for words in self.KEYWORDS]
+                for text in texts
+            ],
+            dtype=np.float32,
+        ).reshape(len(texts), self.dimension)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+
+def _with_encoder(tmp_path: Path, encoder: Any, **config: Any) -> LinearIntentEnsemble:
+    component = LinearIntentEnsemble(
+        {"sentence_encoder_scale": 3.0, **config},
+        LocalModelStorage(tmp_path),
+        Resource("linear_intent_ensemble"),
+        encoder=encoder,
+    )
+    component.train(_training_data())
+    return component
+
+
+def test_the_sentence_vector_carries_unseen_paraphrases(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with_encoder = _with_encoder(tmp_path / "a", CountingEncoder())
+    without = _trained(tmp_path / "b")
+    # no word or char n-gram of these is in the training data of their intent
+    unseen = {"cash": "request_refund", "outstanding": "check_balance"}
+
+    new = with_encoder.linear_probabilities(list(unseen))
+    old = without.linear_probabilities(list(unseen))
+
+    assert with_encoder.uses_encoder and not without.uses_encoder
+    for probabilities, before, intent in zip(new, old, unseen.values()):
+        assert max(probabilities, key=probabilities.get) == intent
+        assert probabilities[intent] > before[intent] + 0.1
+
+
+def test_confident_messages_skip_the_encoder(tmp_path: Path) -> None:
+    encoder = CountingEncoder()
+    component = _with_encoder(tmp_path, encoder, encoder_skip_confidence=0.6)
+    encoder.encoded.clear()
+    sure = _message("hello", {"greet": 1.0})
+    unsure = _message("cash", {"greet": 0.4, "request_refund": 0.35})
+
+    component.process([sure, unsure])
+
+    assert encoder.encoded == ["cash"]
+    assert sure.get("intent")["name"] == "greet"
+    assert sure.get("intent")["confidence"] >= 0.6
+    # the full model's blend for the unsure one
+    (full,) = component.linear_probabilities(["cash"])
+    assert _ranking(unsure) == pytest.approx(
+        component.blend({"greet": 0.4, "request_refund": 0.35}, full), abs=1e-9
+    )
+    assert unsure.get("intent")["name"] == "request_refund"
+
+
+@pytest.mark.parametrize("skip, encoded", [(1.0, ["hello", "cash"]), (0.0, [])])
+def test_skip_confidence_one_encodes_all_and_zero_none(
+    tmp_path: Path, skip: float, encoded: List[str]
+) -> None:
+    encoder = CountingEncoder()
+    component = _with_encoder(tmp_path, encoder, encoder_skip_confidence=skip)
+    encoder.encoded.clear()
+
+    component.process([_message("hello", {"greet": 1.0}), _message("cash", DIET)])
+
+    assert encoder.encoded == encoded
+
+
+def test_a_model_with_the_real_encoder_persists_and_loads_alike(
+    tmp_path: Path,
+) -> None:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("linear_intent_ensemble")
+    config = {"sentence_encoder_scale": 3.0, "encoder_skip_confidence": 1.0}
+    component = LinearIntentEnsemble.create(config, storage, resource, _context())
+    component.train(_training_data())
+    texts = ["reimburse me", "hi", "what do I owe you", "zzz"]
+
+    loaded = LinearIntentEnsemble.load(config, storage, resource, _context())
+
+    def rankings(model: LinearIntentEnsemble) -> List[Any]:
+        messages = [_message(t, DIET) for t in texts]
+        return [m.get("intent_ranking") for m in model.process(messages)]
+
+    assert loaded.uses_encoder
+    assert rankings(loaded) == rankings(component)
+    with storage.read_from(resource) as directory:
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as arrays:
+            # the screen has the same features but the sentence vector's 384
+            extra = arrays["coef"].shape[1] - arrays["screen_coef"].shape[1]
+    assert extra == 384
+
+
+def test_loading_an_encoder_model_without_the_encoder_is_refused(
+    tmp_path: Path,
+) -> None:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("linear_intent_ensemble")
+    _with_encoder(tmp_path, CountingEncoder())
+
+    with pytest.raises(InvalidConfigException, match="sentence_encoder_scale"):
+        LinearIntentEnsemble.load(
+            {"sentence_encoder_scale": 0.0}, storage, resource, _context()
+        )
+
+
+@pytest.mark.parametrize("text", ["hmm", "umm, well, hmm", "Errr..."])
+def test_fillers_only_fall_below_the_filler_confidence(
+    tmp_path: Path, text: str
+) -> None:
+    encoder = CountingEncoder()
+    component = _with_encoder(tmp_path, encoder, filler_confidence=0.3)
+    encoder.encoded.clear()
+    yes = {"affirm": 0.9, "greet": 0.1}
+
+    (message,) = component.process([_message(text, yes)])
+
+    ranking = _ranking(message)
+    assert max(ranking.values()) == pytest.approx(0.3)
+    assert message.get("intent")["confidence"] == pytest.approx(0.3)
+    # the order is kept (DIET's affirm leads); the encoder is not asked
+    assert message.get("intent")["name"] == "affirm"
+    assert encoder.encoded == []
+
+
+def test_a_filler_beside_words_is_not_capped(tmp_path: Path) -> None:
+    component = _trained(tmp_path, filler_confidence=0.3)
+
+    (message,) = component.process([_message("hmm, hello there", {"greet": 1.0})])
+
+    assert message.get("intent")["name"] == "greet"
+    assert message.get("intent")["confidence"] > 0.3
+
+
+def test_letter_soup_falls_below_the_filler_confidence(
+    tmp_path: Path, nlp_with_vectors: Language
+) -> None:
+    component = _trained_with_vectors(tmp_path, nlp_with_vectors)
+    soup = _with_doc(_message("qqxz vvbrk", {"greet": 0.9}), nlp_with_vectors)
+    words = _with_doc(_message("hello qqxz", {"greet": 0.9}), nlp_with_vectors)
+
+    component.process([soup, words])
+
+    assert component.says_nothing("qqxz vvbrk", soup.get(SPACY_DOCS[TEXT]))
+    assert soup.get("intent")["confidence"] == pytest.approx(0.3)
+    assert not component.says_nothing("hello qqxz", words.get(SPACY_DOCS[TEXT]))
+    assert words.get("intent")["name"] == "greet"
+    assert words.get("intent")["confidence"] > 0.3

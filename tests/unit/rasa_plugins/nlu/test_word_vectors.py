@@ -7,7 +7,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from rasa_plugins.nlu.word_vectors import WordWeights
+from rasa_plugins.nlu.word_vectors import WordWeights, is_hesitation, only_fillers
 from rasa_plugins.spacy_pipeline.vectors import WordVectors, add_vectors
 
 from .conftest import WORD_VECTORS
@@ -124,3 +124,78 @@ def test_hesitations_add_nothing_to_the_sentence_vector() -> None:
     np.testing.assert_allclose(
         weights.sentence_vector(nlp("hmm ok")), weights.sentence_vector(nlp("ok"))
     )
+
+
+@pytest.mark.parametrize("word", ["hmm", "Hmmmm", "umm", "errr", "erm", "uh"])
+def test_hesitations_drawn_out_or_not(word: str) -> None:
+    assert is_hesitation(word)
+
+
+@pytest.mark.parametrize("word", ["hm-hm", "error", "her", "ham", "ok"])
+def test_words_that_are_not_hesitations(word: str) -> None:
+    assert not is_hesitation(word)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hmm", "umm, well, hmm", "Hmmmm...", "errr", "so...", "Umm?!", "well", "???"],
+)
+def test_messages_of_fillers_only(text: str) -> None:
+    assert only_fillers(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hmm, I dunno",
+        "erm ok",
+        "well, I want a refund",
+        "hmm 3",
+        "hmm 👍",
+        "👍",
+        "",
+        "  ",
+    ],
+)
+def test_messages_that_say_something(text: str) -> None:
+    # a word, a digit or an emoji beside the fillers may carry the answer
+    assert not only_fillers(text)
+
+
+def _reader() -> tuple:
+    nlp = spacy.blank("en")
+    add_vectors(nlp, WordVectors(("refund", "money", "hmm"), np.eye(3, 3, dtype="f4")))
+    return nlp, WordWeights(
+        {"klarna": 2.0}, unseen=1.0, dimensions=3, typo_vocabulary=3
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "refund",
+        "qqxz refund",
+        "refnd",  # one typo away from a word with a vector
+        "klarna?",  # a word of the training data without a vector
+        "order 482913",
+        "hmm money",
+    ],
+)
+def test_a_readable_word_is_found(text: str) -> None:
+    nlp, weights = _reader()
+
+    assert weights.reads_a_word(nlp(text))
+
+
+@pytest.mark.parametrize("text", ["qqxz vvbrk ptth", "hmm", "zzz ???"])
+def test_letter_soup_and_hesitations_read_nothing(text: str) -> None:
+    nlp, weights = _reader()
+
+    assert not weights.reads_a_word(nlp(text))
+
+
+def test_without_doc_or_vectors_nothing_can_be_told() -> None:
+    _, weights = _reader()
+
+    assert weights.reads_a_word(None)
+    assert weights.reads_a_word(spacy.blank("en")("qqxz vvbrk"))
