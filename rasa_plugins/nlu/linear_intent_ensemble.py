@@ -405,6 +405,7 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
         texts: Sequence[Text],
         docs: Sequence[Optional[Doc]],
         previous: Sequence[Ranking],
+        silent: Sequence[bool],
     ) -> List[Ranking]:
         """The blend for each message; the encoder runs only where it is needed.
 
@@ -412,8 +413,8 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
         it, each message is first scored without the sentence vector (the
         screen); a message whose blend is at least `encoder_skip_confidence` sure
         keeps that blend (on the development set these agree with the full
-        model's), as does one that says nothing (`says_nothing`); the others are
-        encoded and scored by the full model.
+        model's), as does one that says nothing (`silent`, from `says_nothing`);
+        the others are encoded and scored by the full model.
         """
         assert self._classifier is not None
         features = self._base_features(texts, docs)
@@ -429,7 +430,7 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
             index
             for index, ranking in enumerate(screened)
             if (skip >= 1.0 or max(ranking.values(), default=0.0) < skip)
-            and not self.says_nothing(texts[index], docs[index])
+            and not silent[index]
         ]
         if not unsure:
             return screened
@@ -483,9 +484,12 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
         ]
         if not ranked or not self.is_trained:
             return messages
+        texts = [message.get(TEXT) for message in ranked]
+        docs = [message.get(SPACY_DOCS[TEXT]) for message in ranked]
+        silent = [self.says_nothing(text, doc) for text, doc in zip(texts, docs)]
         blended = self._blended_rankings(
-            [message.get(TEXT) for message in ranked],
-            [message.get(SPACY_DOCS[TEXT]) for message in ranked],
+            texts,
+            docs,
             [
                 {
                     entry[INTENT_NAME_KEY]: float(entry[PREDICTED_CONFIDENCE_KEY])
@@ -493,9 +497,10 @@ class LinearIntentEnsemble(GraphComponent, IntentClassifier):
                 }
                 for message in ranked
             ],
+            silent,
         )
-        for message, confidences in zip(ranked, blended):
-            if self.says_nothing(message.get(TEXT), message.get(SPACY_DOCS[TEXT])):
+        for message, confidences, says_nothing in zip(ranked, blended, silent):
+            if says_nothing:
                 confidences = self._capped(confidences)
             ranking = [
                 {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
