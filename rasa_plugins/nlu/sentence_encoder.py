@@ -167,8 +167,9 @@ class SentenceEncoder:
             return vectors
         ids = [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
         order = sorted(range(len(ids)), key=lambda index: len(ids[index]))
-        for start in range(0, len(order), max(1, batch_size)):
-            batch = order[start : start + max(1, batch_size)]
+        step = max(1, batch_size)
+        for start in range(0, len(order), step):
+            batch = order[start : start + step]
             vectors[batch] = self._forward([ids[index] for index in batch])
         return vectors
 
