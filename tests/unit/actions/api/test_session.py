@@ -11,7 +11,12 @@ from typing import Callable, Iterator
 
 import pytest
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import (
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from actions.api.client import BackendClient
 from actions.api.exceptions import BackendTimeout, BackendUnavailable
@@ -67,6 +72,21 @@ class TestRetryPolicy:
             build_retry(2).increment(method="POST", url="/v1/payments", error=_connect_error())
 
         assert isinstance(caught.value.reason, NewConnectionError)
+
+    def test_get_on_a_dropped_connection_is_retried(self) -> None:
+        error = ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))
+
+        after = build_retry(2).increment(method="GET", url="/v1/payments", error=error)
+
+        assert after.total == 1
+        assert after.connect == 1
+
+    def test_post_on_a_dropped_connection_is_never_retried(self) -> None:
+        error = ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))
+
+        # raised at once, either way: never a next attempt
+        with pytest.raises((MaxRetryError, ProtocolError)):
+            build_retry(2).increment(method="POST", url="/v1/payments", error=error)
 
     @pytest.mark.parametrize("method", ["GET", "POST"])
     def test_read_timeouts_are_never_retried(self, method: str) -> None:
@@ -241,3 +261,68 @@ def test_concurrent_calls_reuse_their_connections() -> None:
 
     assert len(_KeepAliveBackend.hits) == 100
     assert _KeepAliveBackend.connections <= 20
+
+
+class _IdleClosingBackend(_Backend):
+    """Keep-alive, but drops a connection's second request unanswered.
+
+    What a backend closing an idle kept-alive connection does to a request sent
+    on it at that moment.
+    """
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.requests_on_connection = 0
+
+    def _answer(self) -> None:
+        self.requests_on_connection += 1
+        if self.requests_on_connection > 1:
+            type(self).hits.append(f"dropped {self.command} {self.path}")
+            self.close_connection = True
+            return
+        super()._answer()
+
+    do_GET = _answer
+    do_POST = _answer
+
+
+@pytest.fixture
+def idle_closing_url() -> Iterator[str]:
+    _IdleClosingBackend.script = []
+    _IdleClosingBackend.delay_seconds = 0.0
+    _IdleClosingBackend.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _IdleClosingBackend)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_get_on_a_connection_the_backend_dropped_is_sent_again(
+    idle_closing_url: str, make_client: MakeClient
+) -> None:
+    client = make_client(idle_closing_url)
+    client.health()
+
+    health = client.health()
+
+    assert health.status == "ok"
+    assert _IdleClosingBackend.hits == ["GET /health", "dropped GET /health", "GET /health"]
+
+
+def test_a_post_on_a_connection_the_backend_dropped_is_not_sent_again(
+    idle_closing_url: str, make_client: MakeClient
+) -> None:
+    client = make_client(idle_closing_url)
+    client.health()
+
+    with pytest.raises(BackendUnavailable):
+        client.create_payment_update_link("C-1", idempotency_key="k-1")
+
+    assert _IdleClosingBackend.hits == [
+        "GET /health",
+        "dropped POST /v1/payment-methods/update-link",
+    ]
