@@ -136,17 +136,22 @@ class _Backend(BaseHTTPRequestHandler):
         """Keeps test output quiet."""
 
 
-@pytest.fixture
-def backend_url() -> Iterator[str]:
-    _Backend.script = []
-    _Backend.delay_seconds = 0.0
-    _Backend.hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Backend)
+def _serve(handler: type[_Backend]) -> Iterator[str]:
+    """Serves `handler` on a free port (its script and hits reset) until closed."""
+    handler.script = []
+    handler.delay_seconds = 0.0
+    handler.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def backend_url() -> Iterator[str]:
+    yield from _serve(_Backend)
 
 
 MakeClient = Callable[..., BackendClient]
@@ -290,15 +295,7 @@ class _IdleClosingBackend(_Backend):
 
 @pytest.fixture
 def idle_closing_url() -> Iterator[str]:
-    _IdleClosingBackend.script = []
-    _IdleClosingBackend.delay_seconds = 0.0
-    _IdleClosingBackend.hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _IdleClosingBackend)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    yield from _serve(_IdleClosingBackend)
 
 
 def test_a_get_on_a_connection_the_backend_dropped_is_sent_again(
