@@ -39,6 +39,19 @@ def sqlite_dump(path: Path) -> List[str]:
         ]
 
 
+def strings_in(value: Any) -> List[str]:
+    """Every string inside a JSON-like value, keys included (not numbers: a float
+    timestamp such as 1796691251.4111454 holds the digits "4111").
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in [key, *strings_in(item)]]
+    if isinstance(value, (list, tuple)):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
 def find_leaks(samples: SecretSamples, texts: Iterable[str]) -> Dict[str, List[str]]:
     """The secrets of `samples` readable in any of `texts` (one per row or line), by kind.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -136,8 +137,9 @@ class _Backend(BaseHTTPRequestHandler):
         """Keeps test output quiet."""
 
 
+@contextlib.contextmanager
 def _serve(handler: type[_Backend]) -> Iterator[str]:
-    """Serves `handler` on a free port (its script and hits reset) until closed."""
+    """Serves `handler` on a free port (its script, delay and hits reset) until closed."""
     handler.script = []
     handler.delay_seconds = 0.0
     handler.hits = []
@@ -151,7 +153,8 @@ def _serve(handler: type[_Backend]) -> Iterator[str]:
 
 @pytest.fixture
 def backend_url() -> Iterator[str]:
-    yield from _serve(_Backend)
+    with _serve(_Backend) as url:
+        yield url
 
 
 MakeClient = Callable[..., BackendClient]
@@ -236,33 +239,25 @@ class _KeepAliveBackend(_Backend):
 
 def test_concurrent_calls_reuse_their_connections() -> None:
     """20 threads calling at once keep 20 connections alive (requests' default pool keeps 10)."""
-    _KeepAliveBackend.script = []
-    _KeepAliveBackend.delay_seconds = 0.05  # the calls overlap
-    _KeepAliveBackend.hits = []
     _KeepAliveBackend.connections = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveBackend)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    client = BackendClient(
-        Settings(backend_url=f"http://127.0.0.1:{server.server_address[1]}", backend_retries=0)
-    )
-    try:
-        barrier = threading.Barrier(20)
+    with _serve(_KeepAliveBackend) as url:
+        _KeepAliveBackend.delay_seconds = 0.05  # the calls overlap
+        client = BackendClient(Settings(backend_url=url, backend_retries=0))
+        try:
+            barrier = threading.Barrier(20)
 
-        def calls() -> None:
-            for _ in range(5):
-                barrier.wait(timeout=10)
-                client.health()
+            def calls() -> None:
+                for _ in range(5):
+                    barrier.wait(timeout=10)
+                    client.health()
 
-        workers = [threading.Thread(target=calls) for _ in range(20)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=30)
-    finally:
-        client.close()
-        server.shutdown()
-        server.server_close()
+            workers = [threading.Thread(target=calls) for _ in range(20)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join(timeout=30)
+        finally:
+            client.close()
 
     assert len(_KeepAliveBackend.hits) == 100
     assert _KeepAliveBackend.connections <= 20
@@ -295,7 +290,8 @@ class _IdleClosingBackend(_Backend):
 
 @pytest.fixture
 def idle_closing_url() -> Iterator[str]:
-    yield from _serve(_IdleClosingBackend)
+    with _serve(_IdleClosingBackend) as url:
+        yield url
 
 
 def test_a_get_on_a_connection_the_backend_dropped_is_sent_again(

@@ -39,6 +39,7 @@ from devstack.ports import find_free_port
 from rasa_plugins.stores.offload import OffloadTimeout
 from rasa_plugins.stores.sql_store import NonBlockingSQLTrackerStore, TrackerStoreUnavailable
 from rasa_plugins.stores.tracker_store import MaskingTrackerStore
+from tests.secret_sinks import strings_in
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -510,16 +511,4 @@ def test_the_masking_store_publishes_each_masked_event_once(tmp_path: Path) -> N
     assert len(rows) == 1 + 3 * 3
     assert [body_without_sender(body) for body in broker.bodies] == rows
     assert all(body["sender_id"] == "c1" for body in broker.bodies)
-    # the strings only: a float timestamp such as 1796691251.4111454 holds "4111"
-    assert not [text for text in _strings(broker.bodies) if "4111" in text]
-
-
-def _strings(value: Any) -> List[str]:
-    """Every string inside a JSON-like value (keys and values)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for key, item in value.items() for text in [key, *_strings(item)]]
-    if isinstance(value, (list, tuple)):
-        return [text for item in value for text in _strings(item)]
-    return []
+    assert not [text for text in strings_in(broker.bodies) if "4111" in text]
