@@ -57,14 +57,15 @@ class SafeMethodRetry(Retry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def _is_connection_error(self, err: Exception) -> bool:
-        """Connect errors, and a connection dropped before it gave an answer.
+        """Connect errors, and a connection the backend dropped (ProtocolError).
 
         A kept-alive connection the backend closes (its idle timeout) just as a
-        request goes out fails with a ProtocolError ("Remote end closed
-        connection without response"); urllib3 counts it as a read error, which
-        this policy never retries. A GET is safe to send again on a new
-        connection; a POST never reaches this (see `increment`), and a read
-        timeout (a slow backend) is still not retried.
+        request goes out fails with "Remote end closed connection without
+        response"; a connection broken in the middle of an answer fails the same
+        way. urllib3 counts both as read errors, which this policy never retries.
+        A GET is safe to send again on a new connection; a POST never reaches
+        this (see `increment`), and a read timeout (a slow backend) is still not
+        retried.
         """
         return isinstance(err, ProtocolError) or super()._is_connection_error(err)
 
@@ -72,8 +73,8 @@ class SafeMethodRetry(Retry):
 def build_retry(retries: int) -> Retry:
     """Builds the retry policy of the backend session.
 
-    Only GETs are retried: on connect errors (a kept-alive connection dropped
-    before an answer included) and on 502/503/504, with a short
+    Only GETs are retried: on connect errors (a connection the backend dropped
+    included) and on 502/503/504, with a short
     capped exponential backoff plus jitter. Read errors are never retried, so a slow backend costs one
     timeout, not several, inside Rasa's conversation lock.
 
