@@ -18,6 +18,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.api import BackendClient, BackendError, BackendUnavailable
+from actions.confirmation import require_clear_yes
 from actions.handoff.config import BACKEND_UNAVAILABLE, HandoffConfig
 from actions.handoff.form_rejections import track_rejections
 from actions.handoff.triggers import request_handoff
@@ -278,6 +279,25 @@ class BackendFormValidationAction(UsesBackend, FormValidationAction, ABC):
         except BackendError as error:
             return stop + report_backend_error(dispatcher, error, self.name(), self.handoff)
         return track_rejections(dispatcher, tracker, events, stop, self.handoff)
+
+    async def get_validation_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        """Validates the slots of this turn; a confirmation needs a clear yes.
+
+        Args:
+            dispatcher: Sends replies.
+            tracker: The conversation tracker.
+            domain: The bot's domain.
+
+        Returns:
+            `SlotSet` events for every validated slot.
+        """
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        return require_clear_yes(dispatcher, tracker, events)
 
     def customer(self, tracker: Tracker) -> str:
         """The verified customer of a running form (checked in `run`)."""

@@ -24,6 +24,15 @@ _COMMON_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
 
+# One thread for NumPy's OpenBLAS in Rasa: its matrices are one message big, and
+# idle BLAS threads spin, which doubled the CPU of each parse (35 -> 64 ms) and
+# took it from the other services on 2 cores (docs/performance.md, change 7).
+SINGLE_THREADED_MATH = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
 
 def url(port: int) -> str:
     """Base URL of a local service."""
@@ -296,6 +305,7 @@ def rasa_service(
         cwd=paths.root,
         env={
             **_COMMON_ENV,
+            **SINGLE_THREADED_MATH,
             "PYTHONPATH": str(paths.root),
             "ACTION_ENDPOINT_URL": action_endpoint_url,
             "IDENTITY_SIGNING_KEY": identity_signing_key,

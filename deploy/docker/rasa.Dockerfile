@@ -19,6 +19,9 @@ COPY webchat/static webchat/static
 COPY webchat/node_modules/socket.io-client/dist webchat/node_modules/socket.io-client/dist
 RUN mkdir -p var/event-outbox && chown -R rasa var
 ENV PYTHONPATH=/app PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+# One-message matrices: spinning OpenBLAS threads only take CPU from the others
+# (docs/performance.md, change 7).
+ENV OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 USER rasa
 EXPOSE 5005 5055
 CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models", \

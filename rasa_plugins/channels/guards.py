@@ -24,6 +24,7 @@ from rasa_plugins.channels.rate_limit import (
 )
 from rasa_plugins.channels.repeated_messages import RepeatedMessageGuard
 from rasa_plugins.channels.slash_guard import SlashGuard
+from rasa_plugins.rule_lookup import index_rule_lookups
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
@@ -54,8 +55,9 @@ class ChannelGuards:
 
         Also lowers Rasa's wait for the action server below its conversation
         lock (`ACTION_CALL_TIMEOUT_SECONDS`, see `rasa_plugins.action_timeout`)
-        and makes it validate the action server's answers with a validator
-        built once (`rasa_plugins.action_validation`): channels are built once,
+        makes it validate the action server's answers with a validator built
+        once (`rasa_plugins.action_validation`) and find applicable rules
+        through an index (`rasa_plugins.rule_lookup`): channels are built once,
         when the Rasa server starts.
 
         Args:
@@ -66,6 +68,7 @@ class ChannelGuards:
         """
         limit_action_call_timeout(settings.action_call_timeout_seconds())
         cache_action_result_validation()
+        index_rule_lookups()
         return cls(
             slash_guard=slash_guard,
             never_silent=never_silent_from_settings(),

@@ -1184,6 +1184,7 @@ def make_tracker(
     sender_id: str = SENDER_ID,
     active_loop: Optional[str] = None,
     metadata: Optional[Dict[str, Any]] = None,
+    confidence: float = 1.0,
 ) -> Tracker:
     """A tracker whose latest message carries the verified customer (or none).
 
@@ -1198,6 +1199,7 @@ def make_tracker(
         sender_id: The conversation id.
         active_loop: The active form, if any.
         metadata: Metadata of the latest message, replacing the verified id.
+        confidence: NLU's confidence in `intent` (a button press is 1.0).
 
     Returns:
         The tracker.
@@ -1205,8 +1207,8 @@ def make_tracker(
     if metadata is None:
         metadata = {VERIFIED_CUSTOMER_KEY: customer_id} if customer_id else {}
     latest_message = {
-        "intent": {"name": intent, "confidence": 1.0},
-        "intent_ranking": [{"name": intent, "confidence": 1.0}],
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
         "entities": entities or [],
         "text": text,
         "metadata": metadata,
