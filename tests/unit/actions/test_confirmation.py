@@ -124,6 +124,7 @@ def _answer(
     form: str,
     slot: str,
     confidence: float,
+    text: str = "yes please",
     **kwargs: Any,
 ) -> Any:
     tracker = validation_tracker(
@@ -132,7 +133,7 @@ def _answer(
         requested_slot=slot,
         intent="affirm",
         confidence=confidence,
-        text="yes please",
+        text=text,
         **kwargs,
     )
     return run_action(validation(client=backend), tracker)
@@ -158,15 +159,9 @@ def test_every_money_form_takes_a_clear_yes(
 
 
 def test_a_hedged_yes_is_asked_again(backend: FakeBackendClient) -> None:
-    tracker = validation_tracker(
-        "payment_form",
-        {"payment_confirmed": True},
-        requested_slot="payment_confirmed",
-        intent="affirm",
-        confidence=0.9,
-        text="fine I guess",
+    outcome = _answer(
+        backend, ValidatePaymentForm, "payment_form", "payment_confirmed", 0.9, "fine I guess"
     )
-    outcome = run_action(ValidatePaymentForm(client=backend), tracker)
     assert outcome.responses == ["utter_confirmation_unclear"]
     assert outcome.slots["payment_confirmed"] is None
 
